@@ -44,7 +44,12 @@ package tools
 import _ "k8s.io/kubernetes/cmd/kube-apiserver"
 GO
   go mod tidy >&2
-  go build -trimpath -ldflags "-s -w" -o "$bin_dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
+  # Stamp the version as Kubernetes' own build does, so /version and client skew checks are right.
+  minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  version_pkg=k8s.io/component-base/version
+  ldflags="-s -w -X $version_pkg.gitVersion=$KUBERNETES_VERSION -X $version_pkg.gitMajor=1"
+  ldflags+=" -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean"
+  go build -trimpath -ldflags "$ldflags" -o "$bin_dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver >&2
   mv "$bin_dir/kube-apiserver.tmp" "$bin_dir/kube-apiserver"
 fi
 

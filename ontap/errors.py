@@ -125,6 +125,30 @@ class OntapJobFailed(OntapError):
     kind = "job-failed"
 
 
+class OntapTlsError(OntapError):
+    """The cluster's certificate could not be verified (or TLS failed): fix the CA bundle, not retry."""
+
+    kind = "tls"
+
+
+class OntapOwnershipConflict(OntapError):
+    """An object of the wanted name exists but is not ours (no ownership marker): never touched."""
+
+    kind = "ownership-conflict"
+
+
+class OntapPlacementConflict(OntapError):
+    """The SVM exists on more than one cluster; which one is meant cannot be decided automatically."""
+
+    kind = "placement-conflict"
+
+
+class OntapNotEmpty(OntapError):
+    """The SVM still holds volumes; deleting it would destroy data, so it is refused."""
+
+    kind = "not-empty"
+
+
 class OntapUnexpectedAnswer(OntapError):
     """ONTAP answered with something the layer cannot interpret (bad JSON, missing fields)."""
 
@@ -179,11 +203,13 @@ def classify(exc: BaseException, *, cluster: str = "", operation: str = "", targ
     """Turn whatever netapp-ontap or requests raised into a typed `OntapError`."""
     if isinstance(exc, OntapError):
         return exc
-    where = {"cluster": cluster, "operation": operation, "target": target}
+    where: dict[str, Any] = {"cluster": cluster, "operation": operation, "target": target}
     if isinstance(exc, NetAppRestError):
         status = exc.status_code
         code, message = _error_body(exc)
         cause = getattr(exc, "cause", None)
+        if status is None and isinstance(cause, requests.exceptions.SSLError):
+            return OntapTlsError(_describe_tls(cause), **where)
         if status is None and cause is not None and isinstance(cause, _TRANSIENT_CAUSES):
             return OntapTransient(_describe_transport(cause), **where)
         if status is None:
@@ -192,6 +218,8 @@ def classify(exc: BaseException, *, cluster: str = "", operation: str = "", targ
         cls = _class_for(status, code)
         description = message or _reason(status)
         return cls(description, http_status=status, ontap_code=code, ontap_message=message, **where)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return OntapTlsError(_describe_tls(exc), **where)
     if isinstance(exc, _TRANSIENT_CAUSES):
         return OntapTransient(_describe_transport(exc), **where)
     return OntapError(f"{type(exc).__name__}: {_first_line(str(exc))}", **where)
@@ -201,6 +229,15 @@ def _describe_transport(cause: BaseException) -> str:
     if isinstance(cause, requests.Timeout | TimeoutError):
         return "no answer before the timeout"
     return f"connection failed ({type(cause).__name__})"
+
+
+def _describe_tls(cause: BaseException) -> str:
+    text = str(cause)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "TLS certificate verification failed (configure caBundleFile with the cluster's CA)"
+    if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
+        return "TLS handshake failed (is the endpoint plain HTTP?)"
+    return "TLS handshake failed"
 
 
 def _reason(status: int) -> str:

@@ -1,0 +1,1 @@
+"""Thin Kubernetes I/O on kubernetes-asyncio: client construction and one module per resource kind."""

@@ -1,0 +1,141 @@
+"""Building the Kubernetes API client, and counting every request it makes.
+
+`KubeRequestCounter` wraps the client's REST layer so that each request is counted by verb
+(GET, LIST, WATCH, POST, PUT, PATCH, DELETE) and resource, in the counter object (for tests that
+assert "a steady-state pass makes no writes") and in a Prometheus counter.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kubernetes_asyncio import client, config
+
+from controller.runtime import metrics
+
+READ_VERBS = frozenset({"GET", "LIST", "WATCH", "HEAD", "OPTIONS"})
+WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def make_api_client(
+    kubeconfig: Path | None = None, *, counter: KubeRequestCounter | None = None
+) -> Any:
+    """An ApiClient from `kubeconfig`, else the in-cluster service account, else `$KUBECONFIG`/~/.kube.
+
+    When `counter` is given, every request the client makes is counted by it.
+    """
+    configuration = client.Configuration()
+    if kubeconfig is not None:
+        await config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    elif os.environ.get("KUBERNETES_SERVICE_HOST") and not os.environ.get("KUBECONFIG"):
+        config.load_incluster_config(client_configuration=configuration)
+    else:
+        await config.load_kube_config(client_configuration=configuration)
+    api_client = client.ApiClient(configuration=configuration)
+    if counter is not None:
+        counter.attach(api_client)
+    return api_client
+
+
+def request_verb(method: str, url: str, query_params: Iterable[tuple[str, Any]] | None) -> str:
+    """The Kubernetes verb of a request: GET on a collection is LIST, with `watch=true` it is WATCH."""
+    method = method.upper()
+    if method != "GET":
+        return method
+    params = dict(query_params or ())
+    if str(params.get("watch", "")).lower() in ("true", "1"):
+        return "WATCH"
+    _, names = _resource_and_names(url)
+    return "GET" if names else "LIST"
+
+
+def request_resource(url: str) -> str:
+    """The resource a request is about, e.g. `extensions`, `extensions/status`, `leases`."""
+    resource, _ = _resource_and_names(url)
+    return resource
+
+
+def _resource_and_names(url: str) -> tuple[str, list[str]]:
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if segments[:1] == ["api"]:
+        rest = segments[2:]
+    elif segments[:1] == ["apis"]:
+        rest = segments[3:]
+    else:
+        return (segments[0] if segments else "/"), []
+    if len(rest) > 2 and rest[0] == "namespaces":
+        rest = rest[2:]
+    if not rest:
+        return "discovery", []
+    resource = rest[0]
+    names = rest[1:2]
+    if len(rest) > 2:
+        resource = f"{resource}/{rest[2]}"
+    return resource, names
+
+
+class KubeRequestCounter:
+    """Counts the requests made through the ApiClients it is attached to."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+
+    def attach(self, api_client: Any) -> KubeRequestCounter:
+        """Count every request of `api_client` from now on (several counters may share one client)."""
+        rest_client = api_client.rest_client
+        original: Callable[..., Awaitable[Any]] = rest_client.request
+
+        async def counted_request(
+            method: str, url: str, query_params: Any = None, *args: Any, **kwargs: Any
+        ) -> Any:
+            self.record(method, url, query_params)
+            return await original(method, url, query_params, *args, **kwargs)
+
+        rest_client.request = counted_request
+        return self
+
+    def record(self, method: str, url: str, query_params: Iterable[tuple[str, Any]] | None = None) -> None:
+        """Count one request."""
+        verb = request_verb(method, url, query_params)
+        resource = request_resource(url)
+        self._counts[(verb, resource)] += 1
+        metrics.KUBE_REQUESTS.labels(verb=verb, resource=resource).inc()
+
+    @property
+    def writes(self) -> int:
+        """POST, PUT, PATCH and DELETE requests."""
+        return sum(n for (verb, _), n in self._counts.items() if verb in WRITE_VERBS)
+
+    @property
+    def reads(self) -> int:
+        """GET, LIST and WATCH requests."""
+        return sum(n for (verb, _), n in self._counts.items() if verb in READ_VERBS)
+
+    @property
+    def total(self) -> int:
+        """All requests."""
+        return sum(self._counts.values())
+
+    def by_verb(self) -> dict[str, int]:
+        """Requests per verb."""
+        result: Counter[str] = Counter()
+        for (verb, _), n in self._counts.items():
+            result[verb] += n
+        return dict(result)
+
+    def by_resource(self) -> dict[tuple[str, str], int]:
+        """Requests per (verb, resource)."""
+        return dict(self._counts)
+
+    def write_requests(self) -> list[tuple[str, str]]:
+        """The (verb, resource) pairs that were writes, for a readable assertion message."""
+        return sorted(key for key in self._counts if key[0] in WRITE_VERBS)
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        self._counts.clear()

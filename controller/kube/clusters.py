@@ -1,0 +1,58 @@
+"""Gardener `Cluster` objects (cluster-scoped, extensions.gardener.cloud/v1alpha1), read as plain dicts.
+
+A Cluster is named after the shoot's seed namespace and carries the whole Shoot, Seed and
+CloudProfile; the controller reads it, never writes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes_asyncio import client
+from kubernetes_asyncio.client.exceptions import ApiException
+
+GROUP = "extensions.gardener.cloud"
+VERSION = "v1alpha1"
+PLURAL = "clusters"
+
+
+async def get_cluster(api_client: Any, name: str) -> dict[str, Any] | None:
+    """The Cluster named `name` (== the seed namespace), or None when there is none."""
+    api = client.CustomObjectsApi(api_client)
+    try:
+        obj: dict[str, Any] = await api.get_cluster_custom_object(GROUP, VERSION, PLURAL, name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return obj
+
+
+async def list_clusters(api_client: Any, *, limit: int = 500) -> tuple[list[dict[str, Any]], str]:
+    """All Clusters and the list's resourceVersion (paged, one consistent snapshot)."""
+    api = client.CustomObjectsApi(api_client)
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    resource_version = ""
+    while True:
+        kwargs: dict[str, Any] = {"limit": limit}
+        if token:
+            kwargs["_continue"] = token
+        page = await api.list_cluster_custom_object(GROUP, VERSION, PLURAL, **kwargs)
+        items.extend(page.get("items") or [])
+        metadata = page.get("metadata") or {}
+        resource_version = metadata.get("resourceVersion", resource_version)
+        token = metadata.get("continue")
+        if not token:
+            return items, resource_version
+
+
+def shoot_of(cluster: dict[str, Any]) -> dict[str, Any]:
+    """The Shoot embedded in a Cluster (empty when absent, e.g. for garden-namespace Extensions)."""
+    return dict((cluster.get("spec") or {}).get("shoot") or {})
+
+
+def shoot_failed(cluster: dict[str, Any]) -> bool:
+    """Whether the Shoot's last operation failed for good (Gardener then stops reconciling its extensions)."""
+    last_operation = (shoot_of(cluster).get("status") or {}).get("lastOperation") or {}
+    return bool(last_operation.get("state") == "Failed")

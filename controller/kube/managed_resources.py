@@ -1,0 +1,261 @@
+"""ManagedResources (resources.gardener.cloud/v1alpha1) and their content secrets: read, write, delete.
+
+Thin I/O over kubernetes-asyncio. Reads return typed views; the callers decide what to write, so nothing is
+written unless it differs (`patch_managed_resource` with an empty patch makes no request).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes_asyncio import client as k8s
+from kubernetes_asyncio.client.exceptions import ApiException
+
+GROUP = "resources.gardener.cloud"
+VERSION = "v1alpha1"
+PLURAL = "managedresources"
+MERGE_PATCH = "application/merge-patch+json"
+
+MR_API = f"/apis/{GROUP}/{VERSION}/namespaces/{{namespace}}/{PLURAL}"
+SECRET_API = "/api/v1/namespaces/{namespace}/secrets"
+
+
+class ManagedResourceConflict(Exception):
+    """The object was created by someone else meanwhile (HTTP 409); re-read and decide again."""
+
+
+@dataclass(frozen=True)
+class AppliedCondition:
+    """The resource manager's `ResourcesApplied` condition of a ManagedResource."""
+
+    status: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ObservedManagedResource:
+    """A ManagedResource as read from the API server (the parts this extension decides on)."""
+
+    namespace: str
+    name: str
+    secret_refs: tuple[str, ...]
+    keep_objects: bool
+    resource_class: str | None
+    labels: dict[str, str] = field(default_factory=dict)
+    inject_labels: dict[str, str] = field(default_factory=dict)
+    finalizers: tuple[str, ...] = ()
+    deleting: bool = False
+    applied: AppliedCondition | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"ManagedResource {self.namespace}/{self.name}"
+
+    @classmethod
+    def from_object(cls, obj: dict[str, Any]) -> ObservedManagedResource:
+        """The typed view of a ManagedResource dict."""
+        meta = obj.get("metadata") or {}
+        spec = obj.get("spec") or {}
+        applied = None
+        for condition in (obj.get("status") or {}).get("conditions") or []:
+            if condition.get("type") == "ResourcesApplied":
+                applied = AppliedCondition(
+                    status=str(condition.get("status") or ""),
+                    reason=str(condition.get("reason") or ""),
+                    message=str(condition.get("message") or ""),
+                )
+        return cls(
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name") or ""),
+            secret_refs=tuple(str(ref.get("name") or "") for ref in spec.get("secretRefs") or []),
+            keep_objects=bool(spec.get("keepObjects", False)),
+            resource_class=spec.get("class") or None,
+            labels=dict(meta.get("labels") or {}),
+            inject_labels=dict(spec.get("injectLabels") or {}),
+            finalizers=tuple(meta.get("finalizers") or ()),
+            deleting=bool(meta.get("deletionTimestamp")),
+            applied=applied,
+        )
+
+
+@dataclass(frozen=True)
+class ObservedContentSecret:
+    """A content secret of a ManagedResource, data decoded; `repr` never shows the data."""
+
+    namespace: str
+    name: str
+    data: dict[str, str] = field(repr=False)
+    labels: dict[str, str] = field(default_factory=dict)
+    immutable: bool = False
+    deleting: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"Secret {self.namespace}/{self.name}"
+
+
+def _decode(data: dict[str, str] | None) -> dict[str, str]:
+    decoded = {}
+    for key, value in (data or {}).items():
+        try:
+            decoded[key] = base64.b64decode(value or "").decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            decoded[key] = ""  # unreadable content never equals rendered content
+    return decoded
+
+
+def _encode(data: dict[str, str]) -> dict[str, str]:
+    return {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in data.items()}
+
+
+def _observed_secret(obj: Any) -> ObservedContentSecret:
+    meta = obj.metadata
+    return ObservedContentSecret(
+        namespace=meta.namespace,
+        name=meta.name,
+        data=_decode(obj.data),
+        labels=dict(meta.labels or {}),
+        immutable=bool(obj.immutable),
+        deleting=meta.deletion_timestamp is not None,
+    )
+
+
+async def list_managed_resources(
+    api_client: Any, namespace: str, label_selector: str
+) -> dict[str, ObservedManagedResource]:
+    """The ManagedResources of `namespace` matching `label_selector`, by name (one LIST request)."""
+    listing = await k8s.CustomObjectsApi(api_client).list_namespaced_custom_object(
+        GROUP, VERSION, namespace, PLURAL, label_selector=label_selector
+    )
+    observed = (ObservedManagedResource.from_object(item) for item in listing.get("items") or [])
+    return {mr.name: mr for mr in observed}
+
+
+async def get_managed_resource(api_client: Any, namespace: str, name: str) -> ObservedManagedResource | None:
+    """The ManagedResource, or None when it does not exist."""
+    try:
+        obj = await k8s.CustomObjectsApi(api_client).get_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, name
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return ObservedManagedResource.from_object(obj)
+
+
+async def create_managed_resource(api_client: Any, body: dict[str, Any]) -> ObservedManagedResource:
+    """Create the ManagedResource; `ManagedResourceConflict` when one of that name exists already."""
+    namespace = body["metadata"]["namespace"]
+    try:
+        obj = await k8s.CustomObjectsApi(api_client).create_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, body
+        )
+    except ApiException as exc:
+        if exc.status == 409:
+            name = body["metadata"]["name"]
+            raise ManagedResourceConflict(f"ManagedResource {namespace}/{name} exists already") from None
+        raise
+    return ObservedManagedResource.from_object(obj)
+
+
+async def patch_managed_resource(
+    api_client: Any, current: ObservedManagedResource, patch: dict[str, Any]
+) -> ObservedManagedResource:
+    """Apply a JSON merge patch; an empty patch makes no request and returns `current`."""
+    if not patch:
+        return current
+    obj = await k8s.CustomObjectsApi(api_client).patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        current.namespace,
+        PLURAL,
+        current.name,
+        patch,
+        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    )
+    return ObservedManagedResource.from_object(obj)
+
+
+async def set_keep_objects(
+    api_client: Any, current: ObservedManagedResource, keep: bool
+) -> ObservedManagedResource:
+    """Set `spec.keepObjects`; no request when it already has that value."""
+    if current.keep_objects == keep:
+        return current
+    return await patch_managed_resource(api_client, current, {"spec": {"keepObjects": keep}})
+
+
+async def delete_managed_resource(api_client: Any, namespace: str, name: str) -> bool:
+    """Request deletion; False when already gone. The resource manager's finalizer may keep it a while."""
+    try:
+        await k8s.CustomObjectsApi(api_client).delete_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, name
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+async def list_content_secrets(
+    api_client: Any, namespace: str, label_selector: str
+) -> list[ObservedContentSecret]:
+    """The Secrets of `namespace` matching `label_selector` (one LIST request)."""
+    listing = await k8s.CoreV1Api(api_client).list_namespaced_secret(namespace, label_selector=label_selector)
+    return [_observed_secret(item) for item in listing.items or []]
+
+
+async def get_content_secret(api_client: Any, namespace: str, name: str) -> ObservedContentSecret | None:
+    """The secret, or None when it does not exist."""
+    try:
+        obj = await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return _observed_secret(obj)
+
+
+async def create_content_secret(
+    api_client: Any, namespace: str, name: str, data: dict[str, str], labels: dict[str, str]
+) -> ObservedContentSecret:
+    """Create an immutable Opaque secret; `ManagedResourceConflict` when the name is taken."""
+    body = k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels),
+        type="Opaque",
+        immutable=True,
+        data=_encode(data),
+    )
+    try:
+        obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
+    except ApiException as exc:
+        if exc.status == 409:
+            raise ManagedResourceConflict(f"Secret {namespace}/{name} exists already") from None
+        raise
+    return _observed_secret(obj)
+
+
+async def patch_secret_labels(api_client: Any, namespace: str, name: str, labels: dict[str, str]) -> None:
+    """Merge `labels` into the secret's labels (metadata stays writable on immutable secrets)."""
+    await k8s.CoreV1Api(api_client).patch_namespaced_secret(
+        name,
+        namespace,
+        {"metadata": {"labels": labels}},
+        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    )
+
+
+async def delete_content_secret(api_client: Any, namespace: str, name: str) -> bool:
+    """Delete the secret; False when it was already gone."""
+    try:
+        await k8s.CoreV1Api(api_client).delete_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True

@@ -1,0 +1,159 @@
+"""Kubernetes Secrets: read, create, replace (guarded by resourceVersion), delete; write on difference."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes_asyncio import client as k8s
+from kubernetes_asyncio.client.exceptions import ApiException
+
+
+class SecretConflict(Exception):
+    """Someone else changed or created the Secret since it was read; re-read and decide again."""
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """A Secret as read from the API server, with its data decoded. `repr` never shows the values."""
+
+    namespace: str
+    name: str
+    data: dict[str, str] = field(repr=False)
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    resource_version: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"Secret {self.namespace}/{self.name}"
+
+
+def _decode(data: dict[str, str] | None) -> dict[str, str]:
+    decoded = {}
+    for key, value in (data or {}).items():
+        try:
+            decoded[key] = base64.b64decode(value or "").decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            decoded[key] = ""  # undecodable content counts as corrupt, never as a value
+    return decoded
+
+
+def _encode(data: dict[str, str]) -> dict[str, str]:
+    return {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in data.items()}
+
+
+def _stored(obj: Any) -> StoredSecret:
+    meta = obj.metadata
+    return StoredSecret(
+        namespace=meta.namespace,
+        name=meta.name,
+        data=_decode(obj.data),
+        labels=dict(meta.labels or {}),
+        annotations=dict(meta.annotations or {}),
+        resource_version=meta.resource_version or "",
+    )
+
+
+async def get_secret(api_client: Any, namespace: str, name: str) -> StoredSecret | None:
+    """The Secret, or None when it does not exist."""
+    try:
+        obj = await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return _stored(obj)
+
+
+async def create_secret(
+    api_client: Any,
+    namespace: str,
+    name: str,
+    data: dict[str, str],
+    *,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> StoredSecret:
+    """Create the Secret; `SecretConflict` when it appeared meanwhile."""
+    body = k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels, annotations=annotations),
+        type="Opaque",
+        data=_encode(data),
+    )
+    try:
+        obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
+    except ApiException as exc:
+        if exc.status == 409:
+            raise SecretConflict(f"Secret {namespace}/{name} was created concurrently") from None
+        raise
+    return _stored(obj)
+
+
+async def replace_secret(
+    api_client: Any,
+    current: StoredSecret,
+    data: dict[str, str],
+    *,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> StoredSecret:
+    """Replace data/labels/annotations if the resourceVersion still matches, else `SecretConflict`."""
+    body = k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(
+            name=current.name,
+            namespace=current.namespace,
+            labels=labels if labels is not None else current.labels,
+            annotations=annotations if annotations is not None else current.annotations,
+            resource_version=current.resource_version,
+        ),
+        type="Opaque",
+        data=_encode(data),
+    )
+    try:
+        obj = await k8s.CoreV1Api(api_client).replace_namespaced_secret(current.name, current.namespace, body)
+    except ApiException as exc:
+        if exc.status in (404, 409):
+            raise SecretConflict(f"{current.ref} changed since it was read (HTTP {exc.status})") from None
+        raise
+    return _stored(obj)
+
+
+async def apply_secret(
+    api_client: Any,
+    namespace: str,
+    name: str,
+    data: dict[str, str],
+    *,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    current: StoredSecret | None,
+) -> tuple[StoredSecret, bool]:
+    """Make the Secret hold exactly `data` and include `labels`/`annotations`; no write when it already does.
+
+    Returns the Secret and whether it was written. Labels and annotations of others are kept.
+    """
+    if current is None:
+        return await create_secret(
+            api_client, namespace, name, data, labels=labels, annotations=annotations
+        ), True
+    merged_labels = {**current.labels, **labels}
+    merged_annotations = {**current.annotations, **annotations}
+    if current.data == data and current.labels == merged_labels and current.annotations == merged_annotations:
+        return current, False
+    replaced = await replace_secret(
+        api_client, current, data, labels=merged_labels, annotations=merged_annotations
+    )
+    return replaced, True
+
+
+async def delete_secret(api_client: Any, namespace: str, name: str) -> bool:
+    """Delete the Secret; returns False when it was already gone."""
+    try:
+        await k8s.CoreV1Api(api_client).delete_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True

@@ -1,0 +1,118 @@
+"""Everything a step needs for one pass over one shoot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from controller.errorcodes import ErrorCode
+from controller.steps.base import PassState, StepError
+from ontap.errors import OntapError, OntapForbidden, OntapInvalidInput, OntapUnauthenticated
+
+if TYPE_CHECKING:
+    from controller.config import ControllerConfig
+    from controller.provider_config import ProviderConfig
+    from controller.shoot import ShootInfo
+    from ontap.client import OntapClient, OntapClients
+
+ROTATE_ANNOTATION = "ontap.extensions.gardener.cloud/rotate-credentials"
+
+
+class EventSink(Protocol):
+    """Where steps report what they changed (Kubernetes Events on the Extension)."""
+
+    async def normal(self, reason: str, message: str) -> None: ...
+
+    async def warning(self, reason: str, message: str) -> None: ...
+
+
+class DiscardEvents:
+    """An `EventSink` that drops everything (for callers without an Extension to attach events to)."""
+
+    async def normal(self, reason: str, message: str) -> None:
+        return None
+
+    async def warning(self, reason: str, message: str) -> None:
+        return None
+
+
+@dataclass
+class StepContext:
+    """One pass over one shoot. `state` carries this pass's observations from step to step, never beliefs."""
+
+    extension: dict[str, Any]
+    shoot: ShootInfo
+    provider_config: ProviderConfig | None
+    config: ControllerConfig
+    ontap: OntapClients
+    api_client: Any
+    events: EventSink
+    log: Any
+    state: PassState = field(default_factory=PassState)
+    cache: Any = None
+
+    @property
+    def namespace(self) -> str:
+        """The seed namespace of the shoot (== the Extension's namespace)."""
+        return str(self.extension.get("metadata", {}).get("namespace") or self.shoot.technical_id)
+
+    @property
+    def extension_name(self) -> str:
+        return str(self.extension.get("metadata", {}).get("name") or "")
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return dict(self.extension.get("metadata", {}).get("annotations") or {})
+
+    @property
+    def provider_status(self) -> dict[str, Any]:
+        return dict((self.extension.get("status") or {}).get("providerStatus") or {})
+
+    @property
+    def saved_state(self) -> dict[str, Any]:
+        return dict((self.extension.get("status") or {}).get("state") or {})
+
+    @property
+    def rotation_requested(self) -> bool:
+        return self.annotations.get(ROTATE_ANNOTATION, "").lower() == "true"
+
+    def client(self) -> OntapClient:
+        """The ONTAP client of the cluster placement observed for this pass."""
+        cluster = self.state.get("cluster")
+        if cluster is None:
+            raise LookupError("no ONTAP cluster was placed in this pass")
+        return self.ontap[cluster]
+
+    def bind_log(self, **values: Any) -> Any:
+        return self.log.bind(**values)
+
+
+def ontap_error_codes(exc: OntapError) -> tuple[ErrorCode, ...]:
+    """Gardener's code for an ONTAP failure: refusals stop the shoot, everything else is retried."""
+    if isinstance(exc, OntapForbidden):
+        return (ErrorCode.INFRA_UNAUTHORIZED,)
+    if isinstance(exc, OntapUnauthenticated):
+        return (ErrorCode.INFRA_UNAUTHENTICATED,)
+    if exc.kind in {"ownership-conflict", "not-empty"}:
+        return (ErrorCode.INFRA_DEPENDENCIES,)
+    if isinstance(exc, OntapInvalidInput):
+        return (ErrorCode.RETRYABLE_CONFIGURATION_PROBLEM,)
+    return (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)
+
+
+def step_error_from_ontap(
+    step: str, condition_type: str, exc: OntapError, *, object_ref: str, doing: str
+) -> StepError:
+    """A `StepError` naming the object, the ONTAP API and ONTAP's own error for a failed ONTAP call."""
+    detail = str(exc)
+    if exc.ontap_message and exc.ontap_message not in detail:
+        detail = f"{detail}: {exc.ontap_message}"
+    return StepError(
+        step,
+        condition_type,
+        reason=f"Ontap{''.join(part.title() for part in exc.kind.split('-'))}",
+        message=f"{object_ref}: {doing} failed: {detail}",
+        codes=ontap_error_codes(exc),
+        object_ref=object_ref,
+        api=exc.operation,
+    )

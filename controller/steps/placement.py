@@ -1,0 +1,126 @@
+"""Which ONTAP cluster hosts the project's SVM.
+
+The Extension's `status.providerStatus.ontapCluster` (or, after a migration, `status.state.ontapCluster`)
+is only a hint: it is verified by looking at the SVM on that cluster. That look is the steady-state
+observation of the whole pass (SVM, its interfaces, a login as the shoot's account: at most 3 ONTAP
+requests), shared with the later steps through the pass state so that none of them has to read again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controller.errorcodes import ErrorCode
+from controller.steps.account import remember_login
+from controller.steps.base import ConditionStatus, StepError, StepOutcome
+from controller.steps.context import StepContext, step_error_from_ontap
+from controller.steps.seed_secret import SecretCondition, read_seed_secret
+from ontap import naming
+from ontap.errors import OntapError
+from ontap.provisioning import placement as ontap_placement
+from ontap.provisioning.observe import observe_provisioned
+
+STATE_OBSERVED = "observation"
+
+
+def placement_hint(
+    provider_status: dict[str, Any], saved_state: dict[str, Any], known: set[str]
+) -> str | None:
+    """Pure: the cluster to look at first, if the Extension remembers one that is still configured."""
+    for source in (provider_status, saved_state):
+        hint = source.get("ontapCluster")
+        if isinstance(hint, str) and hint in known:
+            return hint
+    return None
+
+
+def project_svm_name(ctx: StepContext, step: str, condition: str) -> str:
+    """The SVM name of the shoot's project; an unusable project id is a configuration problem."""
+    try:
+        return naming.svm_name(ctx.shoot.project_id)
+    except ValueError as exc:
+        raise StepError(
+            step,
+            condition,
+            reason="InvalidProjectId",
+            message=f"project id {ctx.shoot.project_id!r} of shoot {ctx.shoot.display_name} gives "
+            f"no valid SVM name: {exc}",
+            codes=(ErrorCode.CONFIGURATION_PROBLEM,),
+        ) from None
+
+
+class PlacementStep:
+    """The ONTAP cluster hosting the project's SVM, found by observation (hint first), else the emptiest."""
+
+    name = "placement"
+    condition_type = "OntapClusterPlaced"
+
+    async def reconcile(self, ctx: StepContext) -> StepOutcome:
+        svm_name = project_svm_name(ctx, self.name, self.condition_type)
+        ctx.state.put("svm_name", svm_name)
+        hint = placement_hint(ctx.provider_status, ctx.saved_state, set(ctx.ontap))
+        cluster: str | None = None
+        how = ""
+        try:
+            if hint is not None:
+                observation = await self._observe(ctx, hint, svm_name)
+                if observation.svm is not None:
+                    cluster = hint
+                    how = "verified on the remembered cluster"
+            if cluster is None:
+                placement = await ontap_placement.choose_cluster(ctx.ontap, svm_name, hint)
+                cluster = str(placement.cluster)
+                exists = placement.svm_exists
+                how = "found by searching all clusters" if exists else "chosen for a new SVM (fewest volumes)"
+        except OntapError as exc:
+            raise step_error_from_ontap(
+                self.name, self.condition_type, exc, object_ref=f"SVM {svm_name}", doing="looking for the SVM"
+            ) from exc
+        ctx.state.put("cluster", cluster)
+        changed = hint != cluster
+        return StepOutcome(
+            step=self.name,
+            condition_type=self.condition_type,
+            status=ConditionStatus.TRUE,
+            reason="Placed",
+            message=f"SVM {svm_name} is placed on ONTAP cluster {cluster} ({how})",
+            changed=changed,
+        )
+
+    async def _observe(self, ctx: StepContext, cluster: str, svm_name: str) -> Any:
+        """The steady-state observation on `cluster`; the login uses the seed secret's password if any."""
+        username = naming.account_name(ctx.shoot.technical_id)
+        view = await read_seed_secret(ctx, username)
+        password = view.pending if view.has_pending else view.password
+        if view.condition is not SecretCondition.VALID and not view.has_pending:
+            password = None
+        observation = await observe_provisioned(ctx.ontap[cluster], svm_name, username, password)
+        ctx.state.put(STATE_OBSERVED, (cluster, observation))
+        if password is not None and observation.login is not None and observation.login.error is None:
+            remember_login(ctx.state, username, password, observation.login)
+        return observation
+
+    async def delete(self, ctx: StepContext) -> StepOutcome:
+        """Find where the SVM lives so the other steps can clean up; nothing is placed anew."""
+        svm_name = project_svm_name(ctx, self.name, self.condition_type)
+        ctx.state.put("svm_name", svm_name)
+        hint = placement_hint(ctx.provider_status, ctx.saved_state, set(ctx.ontap))
+        try:
+            placement = await ontap_placement.choose_cluster(ctx.ontap, svm_name, hint)
+        except OntapError as exc:
+            raise step_error_from_ontap(
+                self.name, self.condition_type, exc, object_ref=f"SVM {svm_name}", doing="looking for the SVM"
+            ) from exc
+        exists = placement.svm_exists
+        if exists:
+            ctx.state.put("cluster", str(placement.cluster))
+            ctx.state.put("svm", placement.svm)
+        return StepOutcome(
+            step=self.name,
+            condition_type=self.condition_type,
+            status=ConditionStatus.TRUE,
+            reason="Located" if exists else "NotFound",
+            message=f"SVM {svm_name} is on ONTAP cluster {placement.cluster}"
+            if exists
+            else f"SVM {svm_name} exists on no configured ONTAP cluster",
+        )

@@ -1,0 +1,149 @@
+"""The project's SVM on its ONTAP cluster: created when missing, fixed in place, deleted with the last shoot.
+
+The SVM is shared by all shoots of a project, so creation and deletion hold an in-process lock per
+project (the leader is the only writer): two shoots of one project reconciled at once cannot both create
+it, and a deletion cannot race a creation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from controller.errorcodes import ErrorCode
+from controller.steps.base import ConditionStatus, StepError, StepOutcome
+from controller.steps.context import StepContext, step_error_from_ontap
+from ontap.errors import OntapError
+from ontap.provisioning import deletion
+from ontap.provisioning.svm import DesiredSvm, SvmAction, decide_svm, ensure_svm
+
+_project_locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def project_lock(project_id: str) -> asyncio.Lock:
+    """The lock serialising SVM creation/deletion of one project (per event loop)."""
+    key = (id(asyncio.get_running_loop()), project_id)
+    lock = _project_locks.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _project_locks[key] = lock
+    return lock
+
+
+def observed_svm(ctx: StepContext) -> tuple[bool, Any]:
+    """This pass's observation of the SVM on the placed cluster: (observed?, SvmInfo | None)."""
+    entry = ctx.state.get("observation")
+    if entry is None:
+        return False, None
+    cluster, observation = entry
+    if cluster != ctx.state.get("cluster"):
+        return False, None
+    return True, observation.svm
+
+
+class SvmStep:
+    """The project's SVM exists on the placed cluster, ours (ownership marker), running, NVMe enabled."""
+
+    name = "svm"
+    condition_type = "SvmReady"
+
+    def desired(self, ctx: StepContext) -> DesiredSvm:
+        return DesiredSvm(name=str(ctx.state.get("svm_name")), project_id=ctx.shoot.project_id)
+
+    async def reconcile(self, ctx: StepContext) -> StepOutcome:
+        desired = self.desired(ctx)
+        client = ctx.client()
+        object_ref = f"SVM {desired.name} on ONTAP cluster {client.name}"
+        seen, svm = observed_svm(ctx)
+        actions: list[str] = []
+        drift: list[str] = []
+        try:
+            if seen and svm is not None and decide_svm(svm, desired).action is SvmAction.NOTHING:
+                drift.extend(decide_svm(svm, desired).drift)
+            else:
+                async with project_lock(ctx.shoot.project_id):
+                    # Re-read under the lock: another shoot of the project may just have created it.
+                    svm, report = await ensure_svm(client, desired)
+                actions.extend(report.actions)
+                drift.extend(report.drift)
+        except OntapError as exc:
+            raise step_error_from_ontap(
+                self.name, self.condition_type, exc, object_ref=object_ref, doing="ensuring the SVM"
+            ) from exc
+        ctx.state.put("svm", svm)
+        if actions:
+            ctx.log.info("svm changed", svm=desired.name, cluster=client.name, actions=actions)
+            await ctx.events.normal("SvmChanged", f"{object_ref}: " + "; ".join(actions))
+        message = f"{object_ref} is {svm.state}"
+        if drift:
+            message += "; left alone: " + "; ".join(drift)
+        return StepOutcome(
+            step=self.name,
+            condition_type=self.condition_type,
+            status=ConditionStatus.TRUE,
+            reason="SvmReady",
+            message=message,
+            changed=bool(actions),
+            actions=tuple(actions),
+            drift=tuple(drift),
+        )
+
+    async def delete(self, ctx: StepContext) -> StepOutcome:
+        """Delete the SVM (LIFs first) unless another shoot of the project uses it or it holds volumes."""
+        svm_name = str(ctx.state.get("svm_name"))
+        cluster = ctx.state.get("cluster")
+        if cluster is None:
+            return self._outcome(f"SVM {svm_name} exists on no configured ONTAP cluster", "NotFound")
+        others: list[str] = ctx.state.get("other_project_shoots") or []
+        object_ref = f"SVM {svm_name} on ONTAP cluster {cluster}"
+        if others:
+            return self._outcome(f"{object_ref} is kept: still used by {', '.join(sorted(others))}", "Kept")
+        client = ctx.client()
+        try:
+            async with project_lock(ctx.shoot.project_id):
+                svm = ctx.state.get("svm")
+                if svm is None:
+                    from ontap.provisioning.reads import find_svm
+
+                    svm = await find_svm(client, svm_name)
+                if svm is None:
+                    return self._outcome(f"{object_ref} was already gone", "Deleted")
+                report = await deletion.delete_svm(client, svm, project_id=ctx.shoot.project_id)
+        except OntapError as exc:
+            if exc.kind == "not-empty":
+                # Volumes mean data: keep the SVM, say why, and let the shoot's deletion finish.
+                return self._outcome(f"{object_ref} is kept: {exc.description}", "KeptWithVolumes")
+            raise step_error_from_ontap(
+                self.name, self.condition_type, exc, object_ref=object_ref, doing="deleting the SVM"
+            ) from exc
+        await ctx.events.normal(
+            "SvmDeleted", f"{object_ref}: " + "; ".join(report.actions or ["already gone"])
+        )
+        return self._outcome(
+            f"{object_ref} deleted" if report.actions else f"{object_ref} was already gone",
+            "Deleted",
+            actions=tuple(report.actions),
+        )
+
+    def _outcome(self, message: str, reason: str, actions: tuple[str, ...] = ()) -> StepOutcome:
+        return StepOutcome(
+            step=self.name,
+            condition_type=self.condition_type,
+            status=ConditionStatus.TRUE,
+            reason=reason,
+            message=message,
+            changed=bool(actions),
+            actions=actions,
+        )
+
+
+def waiting_error(step: str, condition: str, missing: str) -> StepError:
+    """A later step cannot run because an earlier one did not observe what it needs in this pass."""
+    return StepError(
+        step,
+        condition,
+        reason="WaitingForDependency",
+        message=f"{missing} was not observed in this pass",
+        codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
+    )

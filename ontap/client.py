@@ -1,0 +1,317 @@
+"""Async access to ONTAP clusters over the blocking netapp-ontap library.
+
+Every call runs in the cluster's own thread pool; each worker thread owns one `HostConnection`
+(a `requests.Session` must not be shared between threads), so at most `max_in_flight` requests are
+in flight per cluster. The global `netapp_ontap.config.CONNECTION` is never used: connections are
+handed to the call explicitly. The library's own urllib3 retries are switched off so that every
+repetition is a visible, logged decision of `run()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import requests
+import structlog
+from netapp_ontap.error import NetAppRestError
+from netapp_ontap.host_connection import HostConnection, LoggingAdapter
+from pydantic import SecretStr
+from tenacity import RetryCallState
+from urllib3.util.retry import Retry
+
+from ontap.config import OntapClusterConfig
+from ontap.errors import OntapError, classify
+from ontap.metrics import record_request, record_retry
+from ontap.retry import NO_RETRY, RetryPolicy, retrying
+
+if TYPE_CHECKING:
+    from ontap.jobs import JobOutcome
+
+T = TypeVar("T")
+
+log = structlog.get_logger(__name__)
+
+# Connection attempts never reached ONTAP, so they are safe to repeat for any method.
+_TRANSPORT_RETRY = Retry(total=2, connect=2, read=0, redirect=0, status=0, other=0, raise_on_status=False)
+_USER_CLIENTS_KEPT = 4
+
+
+class OntapClient:
+    """One ONTAP cluster, reached as one account (the configured admin, or an SVM account via `as_user`)."""
+
+    def __init__(
+        self,
+        config: OntapClusterConfig,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        username: str | None = None,
+        password: SecretStr | None = None,
+        max_workers: int | None = None,
+        slots: asyncio.Semaphore | None = None,
+        job_timeout: float = 300.0,
+        job_poll_interval: float = 2.0,
+    ) -> None:
+        self.config = config
+        self.job_timeout = job_timeout
+        self.job_poll_interval = job_poll_interval
+        self.name = config.name
+        self.retry_policy = retry_policy or RetryPolicy()
+        if username is None or password is None:
+            username, password = config.credentials()
+        self.username = username
+        self._password = password
+        workers = max_workers or config.max_in_flight
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ontap-{config.name}")
+        # Queued coroutines wait here instead of piling up in the executor's queue.
+        self._slots = slots or asyncio.Semaphore(config.max_in_flight)
+        self._local = threading.local()
+        self._connections: list[HostConnection] = []
+        self._connections_lock = threading.Lock()
+        self._user_clients: OrderedDict[tuple[str, str], OntapClient] = OrderedDict()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"OntapClient(cluster={self.name!r}, endpoint={self.config.endpoint!r}, user={self.username!r})"
+        )
+
+    async def run(
+        self,
+        fn: Callable[[HostConnection], T],
+        *,
+        operation: str,
+        target: str,
+        mutating: bool,
+        idempotent: bool = False,
+    ) -> T:
+        """Run `fn(connection)` in the cluster's pool; raise a classified `OntapError` on failure.
+
+        `fn` must finish its I/O before returning (materialise collections with `list(...)`).
+        Reads are retried on transient/busy errors; writes only when `idempotent` (repeating them
+        cannot create a second object); a failed create is re-observed by the caller instead.
+        """
+        if self._closed:
+            raise OntapError("client is closed", cluster=self.name, operation=operation, target=target)
+        policy = self.retry_policy if (not mutating or idempotent) else NO_RETRY
+        method = operation.split(" ", 1)[0]
+        controller = retrying(policy, on_retry=self._retry_logger(operation, target, method))
+        result: T = await controller(self._attempt, fn, operation, target, method)
+        return result
+
+    async def wait_for_job(
+        self,
+        job_uuid: str,
+        *,
+        operation: str,
+        target: str,
+        timeout: float = 300.0,  # noqa: ASYNC109 - a polling deadline, not a wrapper around one await
+        interval: float = 2.0,
+    ) -> JobOutcome:
+        """Wait for an ONTAP job without blocking a thread (see `ontap.jobs.wait_for_job`)."""
+        from ontap.jobs import wait_for_job
+
+        return await wait_for_job(
+            self, job_uuid, operation=operation, target=target, timeout=timeout, interval=interval
+        )
+
+    def as_user(self, username: str, password: SecretStr) -> OntapClient:
+        """A client of the same cluster that authenticates as `username` (e.g. an SVM account).
+
+        Such clients have one worker thread, share this cluster's in-flight bound, and only the
+        few most recently used are kept (older ones are closed), so many shoots don't mean many pools.
+        """
+        key = (username, hashlib.sha256(password.get_secret_value().encode()).hexdigest())
+        cached = self._user_clients.get(key)
+        if cached is not None and not cached._closed:
+            self._user_clients.move_to_end(key)
+            return cached
+        client = OntapClient(
+            self.config,
+            retry_policy=self.retry_policy,
+            username=username,
+            password=password,
+            max_workers=1,
+            slots=self._slots,
+            job_timeout=self.job_timeout,
+            job_poll_interval=self.job_poll_interval,
+        )
+        self._user_clients[key] = client
+        while len(self._user_clients) > _USER_CLIENTS_KEPT:
+            _, evicted = self._user_clients.popitem(last=False)
+            evicted._shutdown()
+        return client
+
+    async def close(self) -> None:
+        """Stop the worker threads and close the HTTP sessions (also of `as_user` clients)."""
+        for client in self._user_clients.values():
+            client._shutdown()
+        self._user_clients.clear()
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            session = getattr(connection, "_request_session", None)
+            if session is not None:
+                session.close()
+
+    async def _attempt(
+        self, fn: Callable[[HostConnection], T], operation: str, target: str, method: str
+    ) -> T:
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            started = time.monotonic()
+            try:
+                result = await loop.run_in_executor(self._executor, self._call, fn)
+            except Exception as exc:
+                error = classify(exc, cluster=self.name, operation=operation, target=target)
+                record_request(self.name, method, error.kind, time.monotonic() - started)
+                if error is exc:
+                    raise
+                raise error from exc
+            record_request(self.name, method, "ok", time.monotonic() - started)
+            return result
+
+    def _call(self, fn: Callable[[HostConnection], T]) -> T:
+        return fn(self._connection())
+
+    def _connection(self) -> HostConnection:
+        connection: HostConnection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._new_connection()
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    def _new_connection(self) -> HostConnection:
+        config = self.config
+        connection = HostConnection(
+            config.host,
+            username=self.username,
+            password=self._password.get_secret_value(),
+            verify=config.verify,  # type: ignore[arg-type]  # requests also takes a CA bundle path
+            port=config.port,
+            scheme=config.scheme,
+            protocol_timeouts=(config.connect_timeout, config.read_timeout),
+        )
+        session = connection.session
+        session.mount(
+            connection.origin,
+            LoggingAdapter(connection, max_retries=_TRANSPORT_RETRY, timeout=connection.protocol_timeouts),
+        )
+        if isinstance(config.verify, str):
+            _pin_ca_bundle(session, config.verify)
+        return connection
+
+    def _retry_logger(self, operation: str, target: str, method: str) -> Callable[[RetryCallState], None]:
+        def log_retry(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            kind = error.kind if isinstance(error, OntapError) else type(error).__name__
+            record_retry(self.name, method, kind)
+            log.warning(
+                "ontap call failed, retrying",
+                cluster=self.name,
+                operation=operation,
+                target=target,
+                error_kind=kind,
+                error=str(error),
+                attempt=state.attempt_number,
+                next_delay=round(state.upcoming_sleep, 3),
+            )
+
+        return log_retry
+
+
+def _pin_ca_bundle(session: requests.Session, bundle: str) -> None:
+    """Make the configured CA bundle win over `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE` from the environment."""
+    merge = session.merge_environment_settings
+
+    def merge_keeping_bundle(
+        url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        settings = merge(url, proxies, stream, verify, cert)
+        settings["verify"] = bundle
+        return settings
+
+    session.merge_environment_settings = merge_keeping_bundle  # type: ignore[method-assign]
+
+
+class OntapClients(Mapping[str, OntapClient]):
+    """The configured clusters by name."""
+
+    def __init__(self, clients: Iterable[OntapClient]) -> None:
+        self._clients: dict[str, OntapClient] = {}
+        for client in clients:
+            if client.name in self._clients:
+                raise ValueError(f"ONTAP cluster {client.name!r} is configured twice")
+            self._clients[client.name] = client
+
+    @classmethod
+    def from_configs(
+        cls, configs: Iterable[OntapClusterConfig], *, retry_policy: RetryPolicy | None = None
+    ) -> OntapClients:
+        """One client per cluster config."""
+        return cls(OntapClient(config, retry_policy=retry_policy) for config in configs)
+
+    def __getitem__(self, name: str) -> OntapClient:
+        try:
+            return self._clients[name]
+        except KeyError:
+            raise KeyError(
+                f"ONTAP cluster {name!r} is not configured (known: {sorted(self._clients)})"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._clients)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    async def close(self) -> None:
+        """Close every client."""
+        for client in self._clients.values():
+            await client.close()
+
+
+def send_json(
+    connection: HostConnection,
+    method: str,
+    path: str,
+    *,
+    body: Mapping[str, Any] | None = None,
+    params: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One REST request through the library's connection (auth, TLS, timeouts), JSON in and out.
+
+    Used for the asynchronous SVM calls: the library's `post()` blocks its thread polling the job
+    (and, when ONTAP's `Location` lacks the key, re-reading the collection), while this layer
+    wants the job uuid back at once so that it can wait without holding a thread.
+    Errors are raised as `NetAppRestError`, exactly like the library's own calls.
+    """
+    try:
+        response = connection.session.request(
+            method, f"{connection.origin}{path}", json=dict(body) if body is not None else None, params=params
+        )
+        response.raise_for_status()
+    except requests.exceptions.RequestException as exc:
+        raise NetAppRestError(cause=exc) from None
+    if not response.content:
+        return {}
+    try:
+        data = response.json()
+    except ValueError:
+        raise NetAppRestError(f"{method} {path}: answer is not JSON") from None
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,1 @@
+"""HTTP handlers of the fake ONTAP API, one module per resource family."""

@@ -1,0 +1,274 @@
+"""`FakeOntapServer`: the fake in a background thread with its own event loop.
+
+Sync code (netapp-ontap) and async tests can both talk to it; the Python API used from the test
+thread works on the same objects under the fake's lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from ontap.fake.app import build_app
+from ontap.fake.faults import FaultBook
+from ontap.fake.jobs import JobTiming
+from ontap.fake.request_log import LoggedRequest, RequestLog
+from ontap.fake.simulator import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER, FakeOntap, FakeSettings
+from ontap.fake.store import FakeState, Record
+from ontap.fake.tls import server_context
+
+STARTUP_TIMEOUT = 10.0
+SHUTDOWN_TIMEOUT = 5.0
+
+
+class FaultControl:
+    """Thread-safe access to the fault rules."""
+
+    def __init__(self, fake: FakeOntap) -> None:
+        self._fake = fake
+
+    @property
+    def _book(self) -> FaultBook:
+        return self._fake.faults
+
+    def add(
+        self,
+        action: dict[str, Any],
+        method: str | None = None,
+        path: str = "*",
+        calls: list[int] | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        times: int | None = None,
+    ) -> int:
+        """Add a rule (see docs/fake-ontap.md); returns its id."""
+        spec = {
+            "action": action,
+            "method": method,
+            "path": path,
+            "calls": calls,
+            "probability": probability,
+            "seed": seed,
+            "times": times,
+        }
+        with self._fake.lock:
+            return self._book.add(spec)
+
+    def remove(self, rule_id: int) -> bool:
+        """Remove one rule."""
+        with self._fake.lock:
+            return self._book.remove(rule_id)
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._fake.lock:
+            self._book.clear()
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The rules with their `matched`/`injected` counters."""
+        with self._fake.lock:
+            return self._book.rules()
+
+
+class RequestLogView:
+    """Thread-safe access to the request log."""
+
+    def __init__(self, fake: FakeOntap) -> None:
+        self._fake = fake
+
+    @property
+    def _log(self) -> RequestLog:
+        return self._fake.requests
+
+    def entries(self) -> list[LoggedRequest]:
+        """Logged requests, oldest first."""
+        with self._fake.lock:
+            return self._log.entries()
+
+    def counts(self) -> dict[str, int]:
+        """Requests per `METHOD template`."""
+        with self._fake.lock:
+            return self._log.counts()
+
+    def count(
+        self,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        user: str | None = None,
+        writes_only: bool = False,
+    ) -> int:
+        """How many logged requests match every given criterion."""
+        with self._fake.lock:
+            return self._log.count(method=method, path_prefix=path_prefix, user=user, writes_only=writes_only)
+
+    def clear(self) -> None:
+        """Forget every logged request."""
+        with self._fake.lock:
+            self._log.clear()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class FakeOntapServer:
+    """The fake ONTAP API on `host:port` (port 0 picks a free one), plain HTTP or HTTPS."""
+
+    def __init__(
+        self,
+        tls: bool = False,
+        admin_user: str = DEFAULT_ADMIN_USER,
+        admin_password: str = DEFAULT_ADMIN_PASSWORD,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: str = "default",
+        job_timing: JobTiming | None = None,
+        ca_path: Path | None = None,
+    ) -> None:
+        settings = FakeSettings(admin_user, admin_password, seed, job_timing or JobTiming())
+        self.fake = FakeOntap(settings)
+        self.tls = tls
+        self.host = host
+        self.port = port
+        self.admin_user = admin_user
+        self.admin_password = admin_password
+        self.ca_path: Path | None = None
+        self._wanted_ca_path = ca_path
+        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.faults = FaultControl(self.fake)
+        self.requests = RequestLogView(self.fake)
+
+    @property
+    def scheme(self) -> str:
+        """`https` or `http`."""
+        return "https" if self.tls else "http"
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:PORT`."""
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def state(self) -> FakeState:
+        """The live state (hold `lock` while changing it from a test)."""
+        return self.fake.state
+
+    @property
+    def lock(self) -> Any:
+        """The lock that guards the state."""
+        return self.fake.lock
+
+    def start(self) -> FakeOntapServer:
+        """Serve in a background thread; returns once the port accepts connections."""
+        if self._thread is not None:
+            raise RuntimeError("fake ONTAP server already started")
+        if self.port == 0:
+            self.port = free_port(self.host)
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._serve, args=(ready, failure), name=f"fake-ontap-{self.port}", daemon=True
+        )
+        self._thread.start()
+        if not ready.wait(STARTUP_TIMEOUT):
+            raise RuntimeError(f"fake ONTAP server did not start on {self.url}")
+        if failure:
+            self._thread.join(SHUTDOWN_TIMEOUT)
+            self._thread = None
+            raise RuntimeError(f"fake ONTAP server failed to start on {self.url}") from failure[0]
+        return self
+
+    def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = self._loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._start_site())
+        except BaseException as exc:
+            failure.append(exc)
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(self._stop_site())
+        loop.close()
+
+    async def _start_site(self) -> None:
+        ssl_context = None
+        if self.tls:
+            if self._wanted_ca_path is None:
+                self._tempdir = tempfile.TemporaryDirectory(prefix="fake-ontap-")
+                self.ca_path = Path(self._tempdir.name) / "ca.pem"
+            else:
+                self.ca_path = self._wanted_ca_path
+            ssl_context = server_context(self.ca_path, (self.host,))
+        self._runner = web.AppRunner(build_app(self.fake), shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ssl_context)
+        await site.start()
+
+    async def _stop_site(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def stop(self) -> None:
+        """Stop serving (hung requests are released) and join the thread."""
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(SHUTDOWN_TIMEOUT * 3)
+        self._thread = None
+        self._loop = None
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+            self._tempdir = None
+
+    def reset(self) -> None:
+        """Seed state, no faults, empty request log."""
+        self.fake.reset()
+
+    def set_job_timing(self, seconds: float = 0.2, polls: int | None = None) -> None:
+        """How long jobs take: `seconds`, or until their `polls`-th GET."""
+        with self.fake.lock:
+            self.fake.jobs.timing.seconds = seconds
+            self.fake.jobs.timing.polls = polls
+
+    def add_volume(self, svm_name: str, name: str) -> Record:
+        """Add a data volume to an SVM."""
+        return self.fake.add_volume(svm_name, name)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as JSON, passwords redacted."""
+        return self.fake.snapshot()
+
+    def save(self, path: Path) -> None:
+        """Save the state to a JSON file."""
+        self.fake.save(path)
+
+    def load(self, path: Path) -> None:
+        """Load the state from a JSON file."""
+        self.fake.load(path)
+
+    def __enter__(self) -> FakeOntapServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

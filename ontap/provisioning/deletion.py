@@ -1,0 +1,121 @@
+"""Removing what the extension created: the shoot's account, and the project's SVM when it is empty."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote_plus
+
+import structlog
+
+from ontap.client import OntapClient, send_json
+from ontap.errors import OntapNotEmpty, OntapNotFound, OntapOwnershipConflict, OntapTransient
+from ontap.jobs import job_uuid_of, wait_for_job
+from ontap.models import IpInterfaceInfo, SvmInfo, VolumeCount
+from ontap.naming import DATA_LIF_PREFIX, MANAGEMENT_LIF, is_ours
+from ontap.provisioning import reads
+from ontap.provisioning.report import StepReport
+
+log = structlog.get_logger(__name__)
+
+_OUR_LIF = re.compile(rf"({re.escape(DATA_LIF_PREFIX)}[0-9]+|{re.escape(MANAGEMENT_LIF)})")
+
+
+def our_lifs(interfaces: list[IpInterfaceInfo]) -> list[IpInterfaceInfo]:
+    """The interfaces this extension names (`dataN`, `mgmt`) (pure)."""
+    return [i for i in interfaces if _OUR_LIF.fullmatch(i.name)]
+
+
+async def delete_account(client: OntapClient, svm: SvmInfo, name: str) -> StepReport:
+    """Delete the SVM-scoped account; an account (or SVM) that is already gone is success."""
+    report = StepReport(step="delete-account", target=f"account {name} of svm {svm.name} on {client.name}")
+    path = f"/api/security/accounts/{quote_plus(svm.uuid)}/{quote_plus(name)}"
+    try:
+        await client.run(
+            lambda conn: send_json(conn, "DELETE", path),
+            operation=f"DELETE {path}",
+            target=f"account {name} of svm {svm.name}",
+            mutating=True,
+            idempotent=True,
+        )
+    except OntapNotFound:
+        report.observed = "already gone"
+        return report
+    report.actions.append(f"deleted account {name}")
+    return report
+
+
+async def count_volumes(client: OntapClient, svm: SvmInfo) -> VolumeCount:
+    """Non-root volumes of the SVM (one request)."""
+    return await reads.count_volumes(client, svm)
+
+
+async def delete_svm(client: OntapClient, svm: SvmInfo, *, project_id: str | None = None) -> StepReport:
+    """Delete our LIFs, then the SVM, only when the SVM is ours and holds no volumes besides its root.
+
+    Re-reads the SVM first (never acts on a stale view); an SVM that is gone is success.
+    """
+    report = StepReport(step="delete-svm", target=f"svm {svm.name} on {client.name}")
+    current = await reads.find_svm(client, svm.name)
+    if current is None:
+        report.observed = "already gone"
+        return report
+    if not is_ours(current.comment, project_id):
+        raise OntapOwnershipConflict(
+            f"SVM {current.name} is not marked as managed by this extension for this project; not deleted",
+            cluster=client.name,
+            target=f"svm {current.name}",
+        )
+    volumes = await count_volumes(client, current)
+    report.observed = f"{volumes.count} volumes"
+    if volumes.count > 0:
+        raise OntapNotEmpty(
+            f"SVM {current.name} still holds {volumes.count} volume(s); delete them (PVCs) first",
+            cluster=client.name,
+            target=f"svm {current.name}",
+        )
+    interfaces = await reads.list_interfaces(client, current)
+    for interface in our_lifs(interfaces):
+        await _delete_lif(client, current, interface, report)
+    await _delete_svm(client, current, report)
+    return report
+
+
+async def _delete_lif(
+    client: OntapClient, svm: SvmInfo, interface: IpInterfaceInfo, report: StepReport
+) -> None:
+    path = f"/api/network/ip/interfaces/{interface.uuid}"
+    try:
+        await client.run(
+            lambda conn: send_json(conn, "DELETE", path),
+            operation=f"DELETE {path}",
+            target=f"LIF {interface.name} of svm {svm.name}",
+            mutating=True,
+            idempotent=True,
+        )
+    except OntapNotFound:
+        return
+    report.actions.append(f"deleted LIF {interface.name} {interface.ip}")
+
+
+async def _delete_svm(client: OntapClient, svm: SvmInfo, report: StepReport) -> None:
+    path = f"/api/svm/svms/{svm.uuid}"
+    operation = f"DELETE {path}"
+    target = f"svm {svm.name}"
+    try:
+        answer = await client.run(
+            lambda conn: send_json(conn, "DELETE", path),
+            operation=operation,
+            target=target,
+            mutating=True,
+            idempotent=True,
+        )
+    except OntapNotFound:
+        return
+    job = job_uuid_of(answer)
+    if job is not None:
+        await wait_for_job(client, job, operation=operation, target=target)
+    if await reads.find_svm(client, svm.name) is not None:
+        raise OntapTransient(
+            "SVM delete finished but the SVM is still listed", cluster=client.name, target=target
+        )
+    report.actions.append(f"deleted SVM {svm.name}")

@@ -1,0 +1,100 @@
+"""Classifying and counting Kubernetes requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from controller.kube.client import KubeRequestCounter, request_resource, request_verb
+from controller.runtime import metrics
+
+BASE = "https://127.0.0.1:6443"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "verb", "resource"),
+    [
+        ("GET", "/apis/extensions.gardener.cloud/v1alpha1/extensions", None, "LIST", "extensions"),
+        (
+            "GET",
+            "/apis/extensions.gardener.cloud/v1alpha1/extensions",
+            [("watch", True), ("resourceVersion", "5")],
+            "WATCH",
+            "extensions",
+        ),
+        (
+            "GET",
+            "/apis/extensions.gardener.cloud/v1alpha1/namespaces/ns/extensions/ontap",
+            None,
+            "GET",
+            "extensions",
+        ),
+        (
+            "PATCH",
+            "/apis/extensions.gardener.cloud/v1alpha1/namespaces/ns/extensions/ontap/status",
+            None,
+            "PATCH",
+            "extensions/status",
+        ),
+        ("GET", "/apis/extensions.gardener.cloud/v1alpha1/clusters/shoot--p--s", None, "GET", "clusters"),
+        ("GET", "/api/v1/namespaces/ns/secrets", [("labelSelector", "a=b")], "LIST", "secrets"),
+        ("PUT", "/api/v1/namespaces/ns/secrets/s", None, "PUT", "secrets"),
+        ("POST", "/api/v1/namespaces/ns/events", None, "POST", "events"),
+        ("GET", "/api/v1/namespaces", None, "LIST", "namespaces"),
+        ("GET", "/api/v1/namespaces/garden", None, "GET", "namespaces"),
+        ("DELETE", "/apis/coordination.k8s.io/v1/namespaces/garden/leases/x", None, "DELETE", "leases"),
+        ("GET", "/version", None, "LIST", "version"),
+    ],
+)
+def test_verb_and_resource(
+    method: str, path: str, params: list[tuple[str, Any]] | None, verb: str, resource: str
+) -> None:
+    assert request_verb(method, BASE + path, params) == verb
+    assert request_resource(BASE + path) == resource
+
+
+class FakeRestClient:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    async def request(self, method: str, url: str, query_params: Any = None, **kwargs: Any) -> str:
+        self.seen.append((method, url))
+        return "response"
+
+
+class FakeApiClient:
+    def __init__(self) -> None:
+        self.rest_client = FakeRestClient()
+
+
+async def test_counter_counts_reads_and_writes_and_passes_requests_through() -> None:
+    api_client = FakeApiClient()
+    inner = api_client.rest_client
+    counter = KubeRequestCounter().attach(api_client)
+    prometheus = metrics.KUBE_REQUESTS.labels(verb="PATCH", resource="extensions/status")
+    before = prometheus._value.get()
+    rest: Any = api_client.rest_client
+    ext = BASE + "/apis/extensions.gardener.cloud/v1alpha1/namespaces/ns/extensions/ontap"
+    assert await rest.request("GET", ext) == "response"
+    await rest.request("GET", ext.rsplit("/", 1)[0], [("watch", "true")])
+    await rest.request("PATCH", ext + "/status", None, body={})
+    await rest.request("POST", BASE + "/api/v1/namespaces/ns/events", query_params=None)
+    assert len(inner.seen) == 4
+    assert counter.reads == 2
+    assert counter.writes == 2
+    assert counter.total == 4
+    assert counter.by_verb() == {"GET": 1, "WATCH": 1, "PATCH": 1, "POST": 1}
+    assert counter.write_requests() == [("PATCH", "extensions/status"), ("POST", "events")]
+    assert prometheus._value.get() - before == 1
+    counter.reset()
+    assert counter.total == 0 and counter.writes == 0 and counter.by_verb() == {}
+
+
+async def test_two_counters_on_one_client_both_count() -> None:
+    api_client = FakeApiClient()
+    first = KubeRequestCounter().attach(api_client)
+    second = KubeRequestCounter().attach(api_client)
+    rest: Any = api_client.rest_client
+    await rest.request("DELETE", BASE + "/api/v1/namespaces/ns/secrets/x")
+    assert first.writes == second.writes == 1
