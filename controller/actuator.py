@@ -264,7 +264,7 @@ class Actuator:
 
     def _event_recorder(self, ext: dict[str, Any]) -> EventSink:
         try:
-            from controller.kube.events import EventRecorder
+            from controller.kube.events import EventRecorder  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
             return DiscardEvents()
         recorder: EventSink = EventRecorder(self.ctx.api_client, ext)
