@@ -1,0 +1,105 @@
+"""What one ManagedResource should look like: its manifests, their content hash, its secret and its spec.
+
+Pure data, no I/O. The manifests are built as dicts and serialized with `yaml.safe_dump`, one object per
+secret data key, so the same objects always give the same bytes and the same hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from controller.shoot_resources import names
+
+_UNSAFE_KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]")
+
+
+class ManifestError(ValueError):
+    """A manifest cannot be carried by a ManagedResource (missing kind or name, or a duplicate object)."""
+
+
+def manifest_key(obj: dict[str, Any]) -> str:
+    """The secret data key of one object: `<kind>__<namespace>__<name>.yaml` (no namespace: cluster-wide)."""
+    kind = str(obj.get("kind") or "")
+    metadata = obj.get("metadata") or {}
+    name = str(metadata.get("name") or "")
+    if not kind or not name:
+        raise ManifestError(f"a manifest needs kind and metadata.name, got kind={kind!r} name={name!r}")
+    namespace = str(metadata.get("namespace") or "")
+    return _UNSAFE_KEY_CHARS.sub("_", f"{kind.lower()}__{namespace}__{name}.yaml")
+
+
+def serialize(obj: dict[str, Any]) -> str:
+    """One manifest as YAML, keys sorted so that equal objects give equal text."""
+    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True)
+
+
+def manifests_data(objects: list[dict[str, Any]]) -> dict[str, str]:
+    """Secret data for a ManagedResource: one key per object; a repeated object is an error."""
+    data: dict[str, str] = {}
+    for obj in objects:
+        key = manifest_key(obj)
+        if key in data:
+            raise ManifestError(f"object {key.removesuffix('.yaml')} appears twice")
+        data[key] = serialize(obj)
+    return data
+
+
+def content_hash(data: dict[str, str]) -> str:
+    """SHA-256 over the secret data (keys sorted), hex; the secret name carries its first 8 characters."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(canonical).hexdigest()
+
+
+@dataclass(frozen=True)
+class DesiredManagedResource:
+    """One ManagedResource and the immutable secret with its current manifests. `repr` hides the data."""
+
+    name: str
+    data: dict[str, str] = field(repr=False)
+    summary: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.data)
+
+    @property
+    def secret_name(self) -> str:
+        return names.content_secret_name(self.name, self.content_hash)
+
+    def labels(self) -> dict[str, str]:
+        """Labels on the ManagedResource (ours only; no Gardener `origin`)."""
+        return {names.MANAGED_BY_LABEL: names.MANAGED_BY, names.MANAGED_RESOURCE_LABEL: self.name}
+
+    def secret_labels(self) -> dict[str, str]:
+        """Labels on the content secret: ours, plus the resource manager's garbage-collection marker."""
+        return {**self.labels(), names.GARBAGE_COLLECTABLE_LABEL: "true"}
+
+    def spec(self) -> dict[str, Any]:
+        """The spec: the current content secret, objects deleted with the resource, no class (= shoot)."""
+        return {
+            "secretRefs": [{"name": self.secret_name}],
+            "keepObjects": False,
+            "injectLabels": {names.NO_CLEANUP_LABEL: "true"},
+        }
+
+    def body(self, namespace: str) -> dict[str, Any]:
+        """The full ManagedResource object to create in the seed namespace."""
+        return {
+            "apiVersion": "resources.gardener.cloud/v1alpha1",
+            "kind": "ManagedResource",
+            "metadata": {"name": self.name, "namespace": namespace, "labels": self.labels()},
+            "spec": self.spec(),
+        }
+
+
+def desired_managed_resource(
+    name: str, objects: list[dict[str, Any]], summary: str
+) -> DesiredManagedResource:
+    """A ManagedResource carrying `objects`; `summary` says in words what it deploys (for conditions)."""
+    return DesiredManagedResource(name=name, data=manifests_data(objects), summary=summary)

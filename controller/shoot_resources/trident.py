@@ -1,0 +1,157 @@
+"""The Trident objects of one shoot, rendered as plain dicts (pure functions, no templating).
+
+- the credentials Secret that the backend references (namespace `trident` in the shoot),
+- the TridentBackendConfig pointing Trident at the project's SVM,
+- the StorageClasses from the controller configuration.
+"""
+
+from __future__ import annotations
+
+import base64
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from controller.config import StorageClassConfig
+from controller.shoot_resources import names
+from controller.shoot_resources.managed_resource import DesiredManagedResource, desired_managed_resource
+
+if TYPE_CHECKING:
+    from controller.config import TridentConfig
+    from controller.credentials import SeedCredentials
+    from controller.provider_config import ProviderConfig
+
+SAN_DRIVERS = frozenset({"ontap-san", "ontap-san-economy"})
+LUKS_LABEL = "luks"
+
+
+class TridentInputs(BaseModel):
+    """Everything the shoot's Trident objects are rendered from. The password never appears in `repr`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    svm_name: str
+    management_lif: IPv4Address
+    data_lifs: tuple[IPv4Address, ...]
+    username: str
+    password: SecretStr
+    storage_driver: str
+    san_type: str
+    storage_classes: tuple[StorageClassConfig, ...]
+
+    @property
+    def is_san(self) -> bool:
+        return self.storage_driver in SAN_DRIVERS
+
+    @property
+    def uses_luks(self) -> bool:
+        return self.is_san and any(sc.luks_encryption for sc in self.storage_classes)
+
+
+def trident_inputs(
+    svm_name: str, provider_config: ProviderConfig, credentials: SeedCredentials, trident: TridentConfig
+) -> TridentInputs:
+    """The shoot's providerConfig (which may override driver and SAN type) over the controller defaults."""
+    return TridentInputs(
+        svm_name=svm_name,
+        management_lif=provider_config.management_lif,
+        data_lifs=tuple(provider_config.data_lifs),
+        username=credentials.username,
+        password=credentials.password,
+        storage_driver=provider_config.storage_driver or trident.storage_driver,
+        san_type=provider_config.san_type or trident.san_type,
+        storage_classes=tuple(trident.storage_classes),
+    )
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def credentials_secret(inputs: TridentInputs) -> dict[str, Any]:
+    """The Secret in the shoot that the TridentBackendConfig names in `credentials.name`."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": names.SHOOT_CREDENTIALS_SECRET, "namespace": names.TRIDENT_NAMESPACE},
+        "type": "Opaque",
+        "data": {"username": _b64(inputs.username), "password": _b64(inputs.password.get_secret_value())},
+    }
+
+
+def backend_config(inputs: TridentInputs) -> dict[str, Any]:
+    """The TridentBackendConfig: driver, SVM, management LIF, credentials by reference, data retained."""
+    name = names.backend_name(inputs.svm_name)
+    spec: dict[str, Any] = {
+        "version": 1,
+        "backendName": name,
+        "storageDriverName": inputs.storage_driver,
+        "managementLIF": str(inputs.management_lif),
+        "svm": inputs.svm_name,
+        "credentials": {"name": names.SHOOT_CREDENTIALS_SECRET},
+        "deletionPolicy": "retain",
+    }
+    if inputs.storage_driver == "ontap-san":
+        spec["sanType"] = inputs.san_type
+    if not inputs.is_san and inputs.data_lifs:
+        # NAS mounts go to one data LIF; SAN paths are discovered by Trident from the SVM.
+        spec["dataLIF"] = str(inputs.data_lifs[0])
+    if inputs.uses_luks:
+        spec["storage"] = [
+            {"labels": {LUKS_LABEL: "false"}, "defaults": {"luksEncryption": "false"}},
+            {"labels": {LUKS_LABEL: "true"}, "defaults": {"luksEncryption": "true"}},
+        ]
+    return {
+        "apiVersion": names.TRIDENT_API_VERSION,
+        "kind": "TridentBackendConfig",
+        "metadata": {"name": name, "namespace": names.TRIDENT_NAMESPACE},
+        "spec": spec,
+    }
+
+
+def storage_class(inputs: TridentInputs, sc: StorageClassConfig) -> dict[str, Any]:
+    """One StorageClass provisioned by Trident from the backend; config parameters win over defaults."""
+    parameters: dict[str, str] = {"backendType": inputs.storage_driver}
+    if inputs.is_san:
+        parameters["csi.storage.k8s.io/fstype"] = "ext4"
+    if inputs.uses_luks:
+        parameters["selector"] = f"{LUKS_LABEL}={'true' if sc.luks_encryption else 'false'}"
+        if sc.luks_encryption:
+            # Trident reads each volume's LUKS passphrase from a secret next to its PVC.
+            parameters["csi.storage.k8s.io/node-stage-secret-name"] = "luks-${pvc.name}"
+            parameters["csi.storage.k8s.io/node-stage-secret-namespace"] = "${pvc.namespace}"
+    parameters.update(sc.parameters)
+    metadata: dict[str, Any] = {"name": sc.name}
+    if sc.default:
+        metadata["annotations"] = {names.DEFAULT_CLASS_ANNOTATION: "true"}
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": metadata,
+        "provisioner": names.TRIDENT_PROVISIONER,
+        "parameters": parameters,
+        "reclaimPolicy": sc.reclaim_policy,
+        "allowVolumeExpansion": sc.allow_volume_expansion,
+    }
+
+
+def render_credentials(inputs: TridentInputs) -> DesiredManagedResource:
+    """MR `extension-ontap-trident-credentials`: the backend's credentials Secret."""
+    return desired_managed_resource(
+        names.CREDENTIALS_MR,
+        [credentials_secret(inputs)],
+        f"Secret {names.TRIDENT_NAMESPACE}/{names.SHOOT_CREDENTIALS_SECRET}",
+    )
+
+
+def render_backend(inputs: TridentInputs) -> DesiredManagedResource:
+    """MR `extension-ontap-trident-backend`: the TridentBackendConfig and the StorageClasses."""
+    classes = [storage_class(inputs, sc) for sc in inputs.storage_classes]
+    class_names = ", ".join(sc.name for sc in inputs.storage_classes) or "none"
+    return desired_managed_resource(
+        names.BACKEND_MR,
+        [backend_config(inputs), *classes],
+        f"TridentBackendConfig {names.TRIDENT_NAMESPACE}/{names.backend_name(inputs.svm_name)} "
+        f"({inputs.storage_driver}), StorageClasses {class_names}",
+    )
