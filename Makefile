@@ -40,6 +40,12 @@ typecheck: venv
 run: venv kube-binaries
 	$(PY) hack/run_local.py
 
+kube-up: venv kube-binaries
+	$(PY) -m tests.harness.kube up
+
+kube-down: venv
+	$(PY) -m tests.harness.kube down
+
 fake: venv
 	$(VENV)/bin/ontap-fake --http --port 8443
 
