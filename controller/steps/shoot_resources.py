@@ -112,15 +112,12 @@ class ShootResourcesStep:
         log = ctx.bind_log(step=self.name)
         actions: list[str] = []
         drift: list[str] = []
+        blocked: list[tuple[str, str]] = []
         for desired in rendered.managed_resources:
             plan = plan_managed_resource(desired, managed.get(desired.name), secrets)
             if plan.blocked:
-                raise self._error(
-                    "ManagedResourceTerminating",
-                    plan.blocked,
-                    object_ref=f"ManagedResource {ctx.namespace}/{desired.name}",
-                    retry_after=DELETION_POLL_SECONDS,
-                )
+                blocked.append((desired.name, plan.blocked))
+                continue
             if plan.is_empty:
                 continue
             done = await self._apply(ctx, desired, plan, managed.get(desired.name))
@@ -129,6 +126,14 @@ class ShootResourcesStep:
         if actions:
             log.info("shoot resources updated", actions=actions, drift=drift)
             await ctx.events.normal("ShootResourcesUpdated", "; ".join(actions))
+        if blocked:
+            # The others were brought up to date; these wait until the resource manager lets them go.
+            raise self._error(
+                "ManagedResourceTerminating",
+                "; ".join(reason for _, reason in blocked),
+                object_ref=", ".join(f"ManagedResource {ctx.namespace}/{name}" for name, _ in blocked),
+                retry_after=DELETION_POLL_SECONDS,
+            )
         if rendered.operator_error is not None:
             raise self._error(
                 "OperatorBundleInvalid",
@@ -248,7 +253,10 @@ class ShootResourcesStep:
                 api=f"PATCH {mr_api.MR_API}/{desired.name}",
                 doing="updating",
             )
-            done.append(f"pointed {mr_ref} at {plan.secret_name}")
+            if "secretRefs" in patch.get("spec", {}):
+                done.append(f"pointed {mr_ref} at {plan.secret_name}")
+            else:
+                done.append(f"repaired the spec and labels of {mr_ref}")
         for stale in plan.delete_secrets:
             if await self._call(
                 mr_api.delete_content_secret(ctx.api_client, namespace, stale),
@@ -269,14 +277,31 @@ class ShootResourcesStep:
             api=f"GET {secret_api}",
             doing="reading",
         )
-        if current is None or current.deleting or current.data != desired.data:
+        if current is None or current.deleting:
             raise self._error(
                 "ContentSecretConflict",
-                f"{secret_ref}: exists with other content or is being deleted; the next pass decides again",
+                f"{secret_ref}: vanished or is being deleted while created; the next pass decides again",
                 object_ref=secret_ref,
                 api=f"POST {mr_api.SECRET_API}",
                 retry_after=1.0,
             )
+        if current.data != desired.data:
+            # Named by our content hash but holding other content: derived data, so it is replaced.
+            await self._call(
+                mr_api.delete_content_secret(ctx.api_client, ctx.namespace, current.name),
+                object_ref=secret_ref,
+                api=f"DELETE {secret_api}",
+                doing="deleting the altered content secret",
+            )
+            await self._call(
+                mr_api.create_content_secret(
+                    ctx.api_client, ctx.namespace, current.name, desired.data, desired.secret_labels()
+                ),
+                object_ref=secret_ref,
+                api=f"POST {mr_api.SECRET_API}",
+                doing="creating",
+            )
+            return [f"replaced {secret_ref}, whose content did not match its hash"]
         missing = {k: v for k, v in desired.secret_labels().items() if current.labels.get(k) != v}
         if not missing:
             return []

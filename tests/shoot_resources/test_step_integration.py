@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -13,6 +14,7 @@ import yaml
 from kubernetes_asyncio import client as k8s
 
 from controller.config import ControllerConfig
+from controller.errorcodes import ErrorCode
 from controller.kube.client import KubeRequestCounter
 from controller.shoot import ShootInfo
 from controller.shoot_resources import names
@@ -63,6 +65,7 @@ class Bed:
         config: ControllerConfig | None = None,
         verified: bool = True,
         state: dict[str, Any] | None = None,
+        management_lif: str = "10.0.0.10",
     ) -> StepContext:
         values: dict[str, Any] = {"svm": SvmInfo(uuid="svm-uuid", name=SVM), **(state or {})}
         if verified:
@@ -75,7 +78,7 @@ class Bed:
                 shoot_name="s1",
                 shoot_namespace="garden-p1",
             ),
-            provider_config=provider_config(),
+            provider_config=provider_config(management_lif),
             config=config or controller_config(operatorBundleFile=str(SAMPLE_BUNDLE)),
             ontap=cast(Any, {}),
             api_client=self.api_client,
@@ -310,3 +313,64 @@ async def test_migrate_keeps_shoot_objects_and_removes_seed_objects(bed: Bed) ->
     assert outcome.status is ConditionStatus.TRUE
     assert await bed.managed_resources() == {}
     assert await bed.secrets() == {}
+
+
+async def test_a_terminating_managed_resource_does_not_hold_back_the_others(bed: Bed) -> None:
+    await ShootResourcesStep().reconcile(bed.context())
+    await bed.patch_mr(names.CREDENTIALS_MR, {"metadata": {"finalizers": [GRM_FINALIZER]}})
+    await k8s.CustomObjectsApi(bed.kube.api_client).delete_namespaced_custom_object(
+        *MR, bed.kube.namespace, "managedresources", names.CREDENTIALS_MR
+    )
+    before = await bed.managed_resources()
+
+    with pytest.raises(StepError) as raised:
+        await ShootResourcesStep().reconcile(bed.context(management_lif="10.0.0.50"))
+
+    assert raised.value.reason == "ManagedResourceTerminating"
+    assert names.CREDENTIALS_MR in raised.value.message
+    after = await bed.managed_resources()
+    assert after[names.BACKEND_MR]["spec"]["secretRefs"] != before[names.BACKEND_MR]["spec"]["secretRefs"]
+    assert after[names.CREDENTIALS_MR]["metadata"]["deletionTimestamp"]
+
+
+async def test_broken_operator_bundle_is_reported_after_the_rest_is_deployed(
+    bed: Bed, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle.yaml"
+    bundle.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: trident}\n")
+    config = controller_config(operatorBundleFile=str(bundle))
+    bundle.write_text("kind: [unclosed\n")
+
+    with pytest.raises(StepError) as raised:
+        await ShootResourcesStep().reconcile(bed.context(config=config))
+
+    assert raised.value.reason == "OperatorBundleInvalid"
+    assert raised.value.codes == (ErrorCode.RETRYABLE_CONFIGURATION_PROBLEM,)
+    assert "bundle.yaml" in raised.value.message and "not valid YAML" in raised.value.message
+    assert set(await bed.managed_resources()) == {names.CREDENTIALS_MR, names.BACKEND_MR}
+
+
+async def test_objects_that_lost_our_labels_are_adopted_not_duplicated(bed: Bed) -> None:
+    await ShootResourcesStep().reconcile(bed.context())
+    mrs = await bed.managed_resources()
+    ref = mrs[names.BACKEND_MR]["spec"]["secretRefs"][0]["name"]
+    await bed.patch_mr(names.BACKEND_MR, {"metadata": {"labels": None}})
+    await k8s.CoreV1Api(bed.kube.api_client).patch_namespaced_secret(
+        ref,
+        bed.kube.namespace,
+        {"metadata": {"labels": None}},
+        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    )
+
+    outcome = await ShootResourcesStep().reconcile(bed.context())
+
+    assert outcome.changed
+    adopted = await bed.managed_resources()
+    assert adopted[names.BACKEND_MR]["metadata"]["labels"][names.MANAGED_RESOURCE_LABEL] == names.BACKEND_MR
+    assert adopted[names.BACKEND_MR]["spec"]["secretRefs"] == [{"name": ref}]
+    secrets = await bed.secrets()
+    assert len(secrets) == 3
+    assert secrets[ref].metadata.labels[names.GARBAGE_COLLECTABLE_LABEL] == "true"
+    bed.counter.reset()
+    await ShootResourcesStep().reconcile(bed.context())
+    assert bed.counter.writes == 0
