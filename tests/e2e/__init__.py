@@ -1,0 +1,1 @@
+"""End-to-end tests: the reconciler against a real kube-apiserver and the fake ONTAP."""

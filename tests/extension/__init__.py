@@ -1,0 +1,1 @@
+"""Unit tests of Gardener's Extension contract: pure decisions over plain dicts."""
