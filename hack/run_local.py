@@ -1,9 +1,9 @@
-"""`make run`: the fake ONTAP plus the provisioning steps of one sample shoot, printed as they happen.
+"""`make run`: local kube-apiserver + etcd, the fake ONTAP, the controller and a sample shoot.
 
-Starts `ontap-fake` (HTTPS, with its own CA that the client verifies), places the sample project's
-SVM, ensures the SVM, its LIFs and the shoot's account, proves the password by logging in as the
-account, runs the same pass again to show that a provisioned shoot costs at most 3 ONTAP requests
-and no writes, then keeps the fake running until Ctrl-C.
+Starts the apiserver with Gardener's CRDs, the fake ONTAP (HTTPS, verified with its own CA), and the
+controller in this process (leader election and heartbeat included); applies the sample Cluster and
+Extension from hack/kind/sample-shoot.yaml; shows progress until the Extension is Succeeded; prints
+what exists on ONTAP and in Kubernetes; keeps running until Ctrl-C, then cleans up.
 """
 
 from __future__ import annotations
@@ -11,92 +11,139 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 import tempfile
-from ipaddress import IPv4Address
 from pathlib import Path
+from typing import Any
 
-from pydantic import SecretStr
+import yaml
 
-from controller.credentials import generate_password
-from ontap.client import OntapClients
-from ontap.config import OntapClusterConfig
-from ontap.fake.testing import FakeOntapServer
-from ontap.naming import account_name, svm_name
-from ontap.provisioning.account import DesiredAccount, check_login, ensure_account
-from ontap.provisioning.lifs import DesiredLifs, ensure_lifs
-from ontap.provisioning.observe import observe_provisioned, pending_work
-from ontap.provisioning.placement import choose_cluster
-from ontap.provisioning.svm import DesiredSvm, ensure_svm
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-PROJECT_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
-TECHNICAL_ID = "shoot--sample--storage"
-DATA_LIFS = [IPv4Address("10.130.0.11"), IPv4Address("10.130.0.12")]
-MANAGEMENT_LIF = IPv4Address("10.130.0.10")
+from controller.app import ControllerApp  # noqa: E402
+from controller.config import config_from_mapping  # noqa: E402
+from controller.reconciler import ExtensionReconciler  # noqa: E402
+from controller.runtime.logging import configure_logging  # noqa: E402
+from ontap.fake.testing import FakeOntapServer  # noqa: E402
+from tests.harness.kube import LocalKubeApiServer  # noqa: E402
+
+SAMPLE = REPO / "hack" / "kind" / "sample-shoot.yaml"
+EXT_PATH = "/apis/extensions.gardener.cloud/v1alpha1/namespaces/{ns}/extensions"
+COLLECTIONS = {
+    "Namespace": "/api/v1/namespaces",
+    "Cluster": "/apis/extensions.gardener.cloud/v1alpha1/clusters",
+    "Extension": EXT_PATH,
+}
 
 
 def _say(text: str) -> None:
     print(f"[make run] {text}", flush=True)
 
 
-async def provision(server: FakeOntapServer, ca_path: Path) -> None:
-    config = OntapClusterConfig(
-        name="fake-cluster",
-        endpoint=server.url,
-        username="admin",
-        password=SecretStr("fake-admin-password"),
-        caBundleFile=ca_path,
+def _apply_sample(apiserver: LocalKubeApiServer) -> tuple[str, str]:
+    key = ("", "")
+    for doc in yaml.safe_load_all(SAMPLE.read_text()):
+        ns = doc["metadata"].get("namespace", "")
+        apiserver.apply(doc, COLLECTIONS[doc["kind"]].format(ns=ns))
+        if doc["kind"] == "Extension":
+            key = (ns, doc["metadata"]["name"])
+    return key
+
+
+async def _wait_succeeded(
+    apiserver: LocalKubeApiServer, ns: str, name: str, limit: float = 120
+) -> dict[str, Any]:
+    seen = ""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while loop.time() < deadline:
+        ext = await asyncio.to_thread(apiserver.request, "GET", EXT_PATH.format(ns=ns) + f"/{name}")
+        op = ext.get("status", {}).get("lastOperation", {})
+        state = f"{op.get('type', '-')} {op.get('state', 'pending')} {op.get('progress', 0)}%"
+        line = f"{state}: {op.get('description', '')}"
+        if line != seen:
+            _say(f"Extension {ns}/{name}: {line}")
+            seen = line
+        if op.get("state") == "Succeeded":
+            return ext
+        await asyncio.sleep(0.5)
+    raise SystemExit(f"the Extension {ns}/{name} did not reach Succeeded within {limit:.0f}s")
+
+
+def _print_state(apiserver: LocalKubeApiServer, fake: FakeOntapServer, ext: dict[str, Any], ns: str) -> None:
+    for cond in ext["status"].get("conditions", []):
+        _say(f"  condition {cond['type']}={cond['status']} ({cond['reason']}): {cond['message']}")
+    snapshot = fake.snapshot()
+    for kind in ("svms", "interfaces", "accounts"):
+        records = snapshot.get(kind, {})
+        for record in records.values() if isinstance(records, dict) else records:
+            _say(f"  ONTAP {kind}: {record.get('name', '?') if isinstance(record, dict) else record}")
+    for item in apiserver.request("GET", f"/api/v1/namespaces/{ns}/secrets").get("items", []):
+        _say(
+            f"  Kubernetes Secret {ns}/{item['metadata']['name']}"
+            f" (keys: {', '.join(sorted(item.get('data', {})))})"
+        )
+    mrs = apiserver.request(
+        "GET", f"/apis/resources.gardener.cloud/v1alpha1/namespaces/{ns}/managedresources"
     )
-    clients = OntapClients.from_configs([config])
-    try:
-        svm = svm_name(PROJECT_ID)
-        account = account_name(TECHNICAL_ID)
-        password = generate_password(32, username=account)
-        placement = await choose_cluster(clients, svm, None)
-        _say(f"placement: SVM {svm} on ONTAP cluster {placement.cluster}")
-        client = clients[placement.cluster]
-        desired_svm = DesiredSvm(name=svm, project_id=PROJECT_ID)
-        desired_lifs = DesiredLifs(data_ips=DATA_LIFS, management_ip=MANAGEMENT_LIF)
-        svm_info, report = await ensure_svm(client, desired_svm)
-        _say(f"SVM: {', '.join(report.actions) or 'already as desired'} (uuid {svm_info.uuid})")
-        report = await ensure_lifs(client, svm_info, desired_lifs)
-        for line in report.actions or ["LIFs already as desired"]:
-            _say(f"LIFs: {line}")
-        _, report = await ensure_account(client, svm_info, DesiredAccount(name=account, password=password))
-        _say(f"account: {', '.join(report.actions) or 'already as desired'}")
-        login = await check_login(client, svm_info, account, password)
-        _say(f"login as {account}: {login.status}")
-
-        server.requests.clear()
-        observation = await observe_provisioned(client, svm, account, password)
-        todo = pending_work(observation, desired_svm, desired_lifs)
-        requests = server.requests.count()
-        writes = server.requests.count(writes_only=True)
-        _say(f"steady-state check: {requests} ONTAP requests, {writes} writes, pending: {todo or 'none'}")
-    finally:
-        await clients.close()
+    for item in mrs.get("items", []):
+        _say(f"  Kubernetes ManagedResource {ns}/{item['metadata']['name']}")
 
 
-async def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+async def main() -> int:
+    configure_logging("info", json=False)
+    with tempfile.TemporaryDirectory() as tmp, LocalKubeApiServer() as apiserver:
+        apiserver.install_crds()
+        apiserver.create_namespace("garden")
+        _say(f"kube-apiserver at {apiserver.server} (kubeconfig {apiserver.kubeconfig})")
         ca_path = Path(tmp) / "fake-ontap-ca.pem"
-        with FakeOntapServer(tls=True, ca_path=ca_path) as server:
-            _say(f"fake ONTAP listening on {server.url} (CA bundle {ca_path})")
-            await provision(server, ca_path)
-            _say("what ONTAP holds now:")
-            snapshot = server.snapshot()
-            for kind in ("svms", "interfaces", "accounts"):
-                records = snapshot.get(kind, {})
-                for record in records.values() if isinstance(records, dict) else records:
-                    _say(f"  {kind}: {record.get('name', '?') if isinstance(record, dict) else record}")
-            _say("running until Ctrl-C")
+        password_file = Path(tmp) / "ontap-password"
+        password_file.write_text("fake-admin-password")
+        with FakeOntapServer(tls=True, ca_path=ca_path) as fake:
+            _say(f"fake ONTAP at {fake.url} (CA bundle {ca_path})")
+            config = config_from_mapping(
+                {
+                    "kubeconfig": str(apiserver.kubeconfig),
+                    "ontapClusters": [
+                        {
+                            "name": "fake-cluster",
+                            "endpoint": fake.url,
+                            "username": "admin",
+                            "passwordFile": str(password_file),
+                            "caBundleFile": str(ca_path),
+                        }
+                    ],
+                    "leaderElection": {"namespace": "garden"},
+                    "heartbeat": {"namespace": "garden"},
+                    "healthPort": 0,
+                    "metricsPort": 0,
+                    "resyncPeriod": "1m",
+                    "trident": {
+                        "operatorBundleFile": str(REPO / "hack" / "samples" / "trident-operator-bundle.yaml")
+                    },
+                }
+            )
+            app = ControllerApp(config, reconciler_factory=ExtensionReconciler)
+            controller = asyncio.create_task(app.run(handle_signals=False))
+            ns, name = _apply_sample(apiserver)
+            _say(f"applied the sample Cluster and Extension {ns}/{name}")
+            ext = await _wait_succeeded(apiserver, ns, name)
+            _print_state(apiserver, fake, ext, ns)
+            _say("running until Ctrl-C (the controller re-checks every dependency each minute)")
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
+            await asyncio.wait(
+                {controller, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED
+            )
+            app.stop()
             with contextlib.suppress(asyncio.CancelledError):
-                await stop.wait()
-    _say("stopped, fake ONTAP shut down")
+                await asyncio.wait_for(controller, timeout=40)
+    _say("stopped and cleaned up")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(asyncio.run(main()))
