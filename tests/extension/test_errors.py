@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ from controller.provider_config import ProviderConfigError
 from controller.steps.base import StepError
 from ontap import errors as oe
 
-WHERE = {"cluster": "ontap-a", "operation": "POST /api/svm/svms", "target": "svm p1234"}
+WHERE: dict[str, Any] = {"cluster": "ontap-a", "operation": "POST /api/svm/svms", "target": "svm p1234"}
 
 
 @pytest.mark.parametrize(
@@ -107,7 +109,7 @@ def test_invalid_provider_config_is_a_configuration_problem() -> None:
 
 def test_kubernetes_error_is_retryable_and_has_no_body() -> None:
     exc = ApiException(status=500, reason="Internal Server Error")
-    exc.body = '{"password": "hunter2hunter2"}'
+    exc.body = b'{"password": "hunter2hunter2"}'
     report = report_exception(exc)
     assert report.codes == (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)
     assert "HTTP 500" in report.description

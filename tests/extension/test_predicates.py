@@ -71,7 +71,7 @@ def test_other_type_and_class_are_never_enqueued() -> None:
 def test_class_unset_means_shoot(value: str | None, expected: bool) -> None:
     ext = extension()
     if value is not None:
-        ext["spec"]["class"] = value  # type: ignore[index]
+        ext["spec"]["class"] = value
     assert has_shoot_class(ext) is expected
 
 
