@@ -107,7 +107,6 @@ class EventRecorder:
         self._memory = memory if memory is not None else SHARED_MEMORY
         self._window = window
         self._clock = clock
-        self.recorded: list[tuple[str, str, str]] = []
 
     async def normal(self, reason: str, message: str) -> None:
         """Record a Normal Event."""
@@ -131,7 +130,6 @@ class EventRecorder:
             text,
         )
         now = self._clock()
-        self.recorded.append((event_type, reason, text))
         try:
             seen = self._memory.get(key)
             if seen is not None and now - seen.last <= self._window and await self._bump(seen, now):
