@@ -159,7 +159,11 @@ class ControllerApp:
             self.api_client = self._given_api_client
             self.counter.attach(self.api_client)
         else:
-            self.api_client = await make_api_client(self.config.kubeconfig, counter=self.counter)
+            self.api_client = await make_api_client(
+                self.config.kubeconfig,
+                counter=self.counter,
+                request_timeout=self.config.kube_request_timeout.total_seconds(),
+            )
         self.ontap = self._given_ontap if self._given_ontap is not None else self._make_ontap_clients()
         context = RuntimeContext(
             config=self.config,

@@ -186,6 +186,7 @@ class ControllerConfig(_Section):
     trident: TridentConfig = Field(default_factory=TridentConfig)
     seed_secret_name: str = Field(default="ontap-svm-credentials", min_length=1, max_length=253)
     kubeconfig: Path | None = None
+    kube_request_timeout: Duration = timedelta(seconds=30)
 
     @field_validator("ontap_clusters")
     @classmethod

@@ -62,6 +62,7 @@ class OntapClient:
         self.job_timeout = job_timeout
         self.job_poll_interval = job_poll_interval
         self.name = config.name
+        self.endpoint = config.endpoint
         self.retry_policy = retry_policy or RetryPolicy()
         if username is None or password is None:
             username, password = config.credentials()
@@ -98,7 +99,13 @@ class OntapClient:
         cannot create a second object); a failed create is re-observed by the caller instead.
         """
         if self._closed:
-            raise OntapError("client is closed", cluster=self.name, operation=operation, target=target)
+            raise OntapError(
+                "client is closed",
+                cluster=self.name,
+                endpoint=self.endpoint,
+                operation=operation,
+                target=target,
+            )
         policy = self.retry_policy if (not mutating or idempotent) else NO_RETRY
         method = operation.split(" ", 1)[0]
         controller = retrying(policy, on_retry=self._retry_logger(operation, target, method))
@@ -176,7 +183,13 @@ class OntapClient:
             try:
                 result = await loop.run_in_executor(self._executor, self._call, fn)
             except Exception as exc:
-                error = classify(exc, cluster=self.name, operation=operation, target=target)
+                error = classify(
+                    exc,
+                    cluster=self.name,
+                    endpoint=self.endpoint,
+                    operation=operation,
+                    target=target,
+                )
                 record_request(self.name, method, error.kind, time.monotonic() - started)
                 if error is exc:
                     raise

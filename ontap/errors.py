@@ -47,6 +47,7 @@ class OntapError(Exception):
         description: str,
         *,
         cluster: str = "",
+        endpoint: str = "",
         operation: str = "",
         target: str = "",
         http_status: int | None = None,
@@ -55,6 +56,7 @@ class OntapError(Exception):
     ) -> None:
         self.description = description
         self.cluster = cluster
+        self.endpoint = endpoint
         self.operation = operation
         self.target = target
         self.http_status = http_status
@@ -64,7 +66,8 @@ class OntapError(Exception):
 
     def _render(self) -> str:
         where = " ".join(p for p in (self.operation, f"on {self.target}" if self.target else "") if p)
-        cluster = f"ONTAP cluster {self.cluster!r}: " if self.cluster else ""
+        at = f" ({self.endpoint})" if self.endpoint else ""
+        cluster = f"ONTAP cluster {self.cluster!r}{at}: " if self.cluster else ""
         details = []
         if self.http_status is not None:
             details.append(f"HTTP {self.http_status}")
@@ -79,6 +82,7 @@ class OntapError(Exception):
         return {
             "kind": self.kind,
             "cluster": self.cluster,
+            "endpoint": self.endpoint,
             "operation": self.operation,
             "target": self.target,
             "http_status": self.http_status,
@@ -199,11 +203,18 @@ def _class_for(status: int | None, code: str | None) -> type[OntapError]:
     return OntapError
 
 
-def classify(exc: BaseException, *, cluster: str = "", operation: str = "", target: str = "") -> OntapError:
+def classify(
+    exc: BaseException, *, cluster: str = "", endpoint: str = "", operation: str = "", target: str = ""
+) -> OntapError:
     """Turn whatever netapp-ontap or requests raised into a typed `OntapError`."""
     if isinstance(exc, OntapError):
         return exc
-    where: dict[str, Any] = {"cluster": cluster, "operation": operation, "target": target}
+    where: dict[str, Any] = {
+        "cluster": cluster,
+        "endpoint": endpoint,
+        "operation": operation,
+        "target": target,
+    }
     if isinstance(exc, NetAppRestError):
         status = exc.status_code
         code, message = _error_body(exc)

@@ -62,18 +62,31 @@ async def wait_for_job(
             )
         except OntapNotFound:
             log.info(
-                "ontap job purged", cluster=client.name, job=job_uuid, operation=operation, target=target
+                "ontap job purged",
+                cluster=client.name,
+                endpoint=client.endpoint,
+                job=job_uuid,
+                operation=operation,
+                target=target,
             )
             return JobOutcome.PURGED
         state = str(record.get("state") or "")
         if state == "success":
-            log.debug("ontap job succeeded", cluster=client.name, job=job_uuid, target=target, polls=polls)
+            log.debug(
+                "ontap job succeeded",
+                cluster=client.name,
+                endpoint=client.endpoint,
+                job=job_uuid,
+                target=target,
+                polls=polls,
+            )
             return JobOutcome.SUCCEEDED
         if state in _FAILED_STATES:
             code, message = _job_error(record)
             raise OntapJobFailed(
                 f"job {job_uuid} ended in state {state}: {message or 'no message'}",
                 cluster=client.name,
+                endpoint=client.endpoint,
                 operation=operation,
                 target=target,
                 ontap_code=code,
@@ -84,6 +97,7 @@ async def wait_for_job(
             raise OntapTransient(
                 f"job {job_uuid} still {state or 'unknown'} after {timeout:g}s; it may still finish",
                 cluster=client.name,
+                endpoint=client.endpoint,
                 operation=operation,
                 target=target,
             )

@@ -3,6 +3,10 @@
 `KubeRequestCounter` wraps the client's REST layer so that each request is counted by verb
 (GET, LIST, WATCH, POST, PUT, PATCH, DELETE) and resource, in the counter object (for tests that
 assert "a steady-state pass makes no writes") and in a Prometheus counter.
+
+Every request without a timeout of its own gets `request_timeout`: an apiserver that accepts a
+request and never answers must fail the pass (and back it off), not hold the shoot's key forever.
+Watches pass their own `_request_timeout` and keep it.
 """
 
 from __future__ import annotations
@@ -14,19 +18,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 from kubernetes_asyncio import client, config
 
 from controller.runtime import metrics
 
 READ_VERBS = frozenset({"GET", "LIST", "WATCH", "HEAD", "OPTIONS"})
 WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_REQUEST_TIMEOUT = 30.0
 
 
 async def make_api_client(
-    kubeconfig: Path | None = None, *, counter: KubeRequestCounter | None = None
+    kubeconfig: Path | None = None,
+    *,
+    counter: KubeRequestCounter | None = None,
+    request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
 ) -> Any:
     """An ApiClient from `kubeconfig`, else the in-cluster service account, else `$KUBECONFIG`/~/.kube.
 
+    Requests that set no timeout of their own are bounded by `request_timeout` seconds (None: unbounded).
     When `counter` is given, every request the client makes is counted by it.
     """
     configuration = client.Configuration()
@@ -37,9 +47,23 @@ async def make_api_client(
     else:
         await config.load_kube_config(client_configuration=configuration)
     api_client = client.ApiClient(configuration=configuration)
+    if request_timeout is not None:
+        bound_requests(api_client, request_timeout)
     if counter is not None:
         counter.attach(api_client)
     return api_client
+
+
+def bound_requests(api_client: Any, seconds: float) -> None:
+    """Give every request of `api_client` that has no `_request_timeout` a total timeout of `seconds`."""
+    rest_client = api_client.rest_client
+    original: Callable[..., Awaitable[Any]] = rest_client.request
+    default = aiohttp.ClientTimeout(total=seconds)
+
+    async def bounded_request(*args: Any, _request_timeout: Any = None, **kwargs: Any) -> Any:
+        return await original(*args, _request_timeout=_request_timeout or default, **kwargs)
+
+    rest_client.request = bounded_request
 
 
 def request_verb(method: str, url: str, query_params: Iterable[tuple[str, Any]] | None) -> str:

@@ -127,6 +127,7 @@ async def _create(
         raise OntapTransient(
             "account create was accepted but the account is not visible yet",
             cluster=client.name,
+            endpoint=client.endpoint,
             target=f"account {desired.name} of svm {svm.name}",
         )
     return found

@@ -63,6 +63,7 @@ async def delete_svm(client: OntapClient, svm: SvmInfo, *, project_id: str | Non
         raise OntapOwnershipConflict(
             f"SVM {current.name} is not marked as managed by this extension for this project; not deleted",
             cluster=client.name,
+            endpoint=client.endpoint,
             target=f"svm {current.name}",
         )
     volumes = await count_volumes(client, current)
@@ -71,6 +72,7 @@ async def delete_svm(client: OntapClient, svm: SvmInfo, *, project_id: str | Non
         raise OntapNotEmpty(
             f"SVM {current.name} still holds {volumes.count} volume(s); delete them (PVCs) first",
             cluster=client.name,
+            endpoint=client.endpoint,
             target=f"svm {current.name}",
         )
     interfaces = await reads.list_interfaces(client, current)
@@ -116,6 +118,9 @@ async def _delete_svm(client: OntapClient, svm: SvmInfo, report: StepReport) -> 
         await wait_for_job(client, job, operation=operation, target=target)
     if await reads.find_svm(client, svm.name) is not None:
         raise OntapTransient(
-            "SVM delete finished but the SVM is still listed", cluster=client.name, target=target
+            "SVM delete finished but the SVM is still listed",
+            cluster=client.name,
+            endpoint=client.endpoint,
+            target=target,
         )
     report.actions.append(f"deleted SVM {svm.name}")

@@ -191,7 +191,13 @@ async def ensure_lifs(
     for fix in plan.fixes:
         await _apply_fix(client, svm, fix, report)
     if report.drift:
-        log.info("lif drift left alone", cluster=client.name, svm=svm.name, drift=report.drift)
+        log.info(
+            "lif drift left alone",
+            cluster=client.name,
+            endpoint=client.endpoint,
+            svm=svm.name,
+            drift=report.drift,
+        )
     return report
 
 
@@ -212,6 +218,7 @@ async def _create_all(
             log.info(
                 "lif create not confirmed",
                 cluster=client.name,
+                endpoint=client.endpoint,
                 svm=svm.name,
                 lif=create.spec.name,
                 error=exc.kind,

@@ -45,6 +45,7 @@ async def find_svm(client: OntapClient, name: str) -> SvmInfo | None:
         raise OntapPlacementConflict(
             f"{len(svms)} SVMs are called {name}",
             cluster=client.name,
+            endpoint=client.endpoint,
             operation="GET /api/svm/svms",
             target=name,
         )

@@ -123,9 +123,13 @@ async def ensure_svm(
         plan = decide_svm(svm, desired)
     report.observed = f"state {svm.state if svm else 'absent'}"
     if plan.action is SvmAction.CONFLICT:
-        raise OntapOwnershipConflict(plan.reason, cluster=client.name, target=f"svm {desired.name}")
+        raise OntapOwnershipConflict(
+            plan.reason, cluster=client.name, endpoint=client.endpoint, target=f"svm {desired.name}"
+        )
     if plan.action is SvmAction.WAIT:
-        raise OntapBusy(plan.reason, cluster=client.name, target=f"svm {desired.name}")
+        raise OntapBusy(
+            plan.reason, cluster=client.name, endpoint=client.endpoint, target=f"svm {desired.name}"
+        )
     assert svm is not None
     report.drift.extend(plan.drift)
     if plan.action is SvmAction.FIX:
@@ -156,7 +160,11 @@ async def _create(client: OntapClient, desired: DesiredSvm, report: StepReport) 
     except (OntapAlreadyExists, OntapTransient, OntapBusy) as exc:
         # The create may have been applied (lost answer) or raced with another: look again.
         log.info(
-            "svm create answer unusable, re-observing", cluster=client.name, svm=desired.name, error=exc.kind
+            "svm create answer unusable, re-observing",
+            cluster=client.name,
+            endpoint=client.endpoint,
+            svm=desired.name,
+            error=exc.kind,
         )
         svm = await find_svm(client, desired.name)
         if svm is None:
@@ -171,12 +179,20 @@ async def _create(client: OntapClient, desired: DesiredSvm, report: StepReport) 
             operation=operation,
             target=target,
         )
-        log.info("svm create job ended", cluster=client.name, svm=desired.name, job=job, outcome=str(outcome))
+        log.info(
+            "svm create job ended",
+            cluster=client.name,
+            endpoint=client.endpoint,
+            svm=desired.name,
+            job=job,
+            outcome=str(outcome),
+        )
     svm = await find_svm(client, desired.name)
     if svm is None:
         raise OntapTransient(
             "SVM create was accepted but the SVM is not visible yet",
             cluster=client.name,
+            endpoint=client.endpoint,
             operation=operation,
             target=target,
         )
@@ -206,7 +222,12 @@ async def _fix(
         report.actions.append(await _enable_nvme(client, svm))
     fresh = await find_svm(client, svm.name)
     if fresh is None:
-        raise OntapTransient("SVM vanished while it was being fixed", cluster=client.name, target=target)
+        raise OntapTransient(
+            "SVM vanished while it was being fixed",
+            cluster=client.name,
+            endpoint=client.endpoint,
+            target=target,
+        )
     return fresh
 
 
@@ -229,7 +250,12 @@ async def _patch_svm(client: OntapClient, svm: SvmInfo, patch: dict[str, object]
             target=target,
         )
         if outcome is JobOutcome.PURGED:
-            log.info("svm patch job purged before it was read", cluster=client.name, svm=svm.name)
+            log.info(
+                "svm patch job purged before it was read",
+                cluster=client.name,
+                endpoint=client.endpoint,
+                svm=svm.name,
+            )
 
 
 async def _enable_nvme(client: OntapClient, svm: SvmInfo) -> str:
@@ -259,6 +285,7 @@ async def _enable_nvme(client: OntapClient, svm: SvmInfo) -> str:
         raise OntapError(
             f"cannot enable NVMe on SVM {svm.name}: {exc.description}",
             cluster=client.name,
+            endpoint=client.endpoint,
             operation=exc.operation,
             target=target,
             http_status=exc.http_status,
