@@ -10,12 +10,15 @@ from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.errorcodes import ErrorCode
+from controller.kube.events import EventRecorder
+from controller.kube.secrets import get_secret
 from controller.provider_config import ProviderConfigError, parse_provider_config
 from controller.shoot import ShootInfo, ShootInfoError
 from controller.steps.base import ConditionStatus, PassState, Step, StepError, StepOutcome
-from controller.steps.context import DiscardEvents, EventSink, StepContext
+from controller.steps.context import EventSink, StepContext
 from controller.steps.registry import deletion_steps, reconcile_steps
-from controller.steps.seed_secret import STATE_ACCOUNT_GONE, SeedSecretStep
+from controller.steps.seed_secret import STATE_ACCOUNT_GONE, SeedSecretStep, seed_secret_reference
+from controller.steps.shoot_resources import ShootResourcesStep
 from ontap.naming import account_name
 
 log = structlog.get_logger("controller.actuator")
@@ -29,6 +32,7 @@ class ActuatorResult:
     error: StepError | None = None
     provider_status: dict[str, Any] | None = None
     state: dict[str, Any] | None = None
+    resources: list[dict[str, Any]] | None = None
 
 
 def waiting_outcome(step: Step, blocker: str) -> StepOutcome:
@@ -106,10 +110,16 @@ class Actuator:
                 result.error = soft_failure(failed[0])
         result.provider_status = self._provider_status(step_ctx)
         result.state = self._saved_state(step_ctx)
+        if step_ctx.state.get("seed_credentials") is not None:
+            result.resources = [seed_secret_reference(step_ctx.config.seed_secret_name)]
         return result
 
     async def restore(self, ext: dict[str, Any], cluster: dict[str, Any]) -> ActuatorResult:
-        """Rebuild on a new seed: ONTAP is observed (hint from `status.state`), the seed secret repaired."""
+        """Rebuild on a new seed from ONTAP (hint from `status.state`) and the seed secret gardenlet restored.
+
+        The restored secret's password is verified by logging in like on every pass; when the secret did not
+        come along (or no longer works), the password is reset through the crash-safe path.
+        """
         return await self.reconcile(ext, cluster)
 
     async def delete(
@@ -168,43 +178,58 @@ class Actuator:
         return result
 
     async def migrate(self, ext: dict[str, Any], cluster: dict[str, Any]) -> ActuatorResult:
-        """Leave every ONTAP object in place; hand over only non-secret facts in `status.state`.
+        """Leave every ONTAP object and the seed secret in place; release the ManagedResources.
 
-        The password is deliberately not saved: `status.state` is readable by anyone who can read the
-        Extension on the seed. The restore on the new seed finds the account, sees no seed secret and resets
-        the password through the crash-safe rotation; the shoot's Trident receives it via the managed
-        resource.
+        The seed secret is referenced in `status.resources`, so gardenlet carries it in the ShootState to
+        the new seed, where the restore verifies it by a login: the password does not change and the
+        shoot's Trident keeps working. The password is never put into `status.state` (non-secret hints
+        only). gardenlet removes the source namespace, and the secret with it, after the migration.
         """
         try:
             step_ctx = self._step_context(ext, cluster, need_provider_config=False)
         except StepError as error:
             return self._blocked_at_start([], error)
         result = ActuatorResult()
-        from controller.steps import registry
-
-        shoot_step = registry.shoot_resources_step()
-        migrate = getattr(shoot_step, "migrate", None) if shoot_step is not None else None
-        if migrate is not None:
-            try:
-                result.outcomes.append(await migrate(step_ctx))
-            except StepError as error:
-                result.outcomes.append(error.outcome())
-                result.error = error
-                return result
-        secret_step = SeedSecretStep()
-        step_ctx.state.put(STATE_ACCOUNT_GONE, True)  # the account stays; the secret is recreated on restore
         try:
-            result.outcomes.append(await secret_step.delete(step_ctx))
+            result.outcomes.append(await ShootResourcesStep().migrate(step_ctx))
         except StepError as error:
             result.outcomes.append(error.outcome())
             result.error = error
+            return result
+        secret_name = step_ctx.config.seed_secret_name
+        ref = f"Secret {step_ctx.namespace}/{secret_name}"
+        try:
+            kept = await get_secret(step_ctx.api_client, step_ctx.namespace, secret_name) is not None
+        except ApiException as exc:
+            result.error = StepError(
+                "seed-secret",
+                SeedSecretStep.condition_type,
+                reason="SeedSecretReadFailed",
+                message=f"{ref}: reading failed: HTTP {exc.status} {exc.reason}",
+                codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
+                object_ref=ref,
+                api="GET /api/v1/namespaces/{namespace}/secrets/{name}",
+            )
+            result.outcomes.append(result.error.outcome())
+            return result
+        result.outcomes.append(
+            StepOutcome(
+                step="seed-secret",
+                condition_type=SeedSecretStep.condition_type,
+                status=ConditionStatus.TRUE,
+                reason="KeptForRestore",
+                message=(
+                    f"{ref} is kept and referenced in status.resources for the restore"
+                    if kept
+                    else f"{ref} does not exist; the restore resets the account's password"
+                ),
+            )
+        )
+        if kept:
+            result.resources = [seed_secret_reference(secret_name)]
         status = ext.get("status") or {}
         previous = dict(status.get("providerStatus") or {})
-        result.state = self._saved_state(step_ctx) or {
-            key: value for key, value in previous.items() if key != "secretName"
-        }
-        if not result.state.get("ontapCluster") and previous.get("ontapCluster"):
-            result.state = {**result.state, "ontapCluster": previous["ontapCluster"]}
+        result.state = {key: value for key, value in previous.items() if key != "secretName"} or None
         result.provider_status = previous or None
         return result
 
@@ -256,19 +281,11 @@ class Actuator:
             config=config,
             ontap=self.ctx.ontap,
             api_client=self.ctx.api_client,
-            events=self._events if self._events is not None else self._event_recorder(ext),
+            events=self._events if self._events is not None else EventRecorder(self.ctx.api_client, ext),
             log=bound,
             state=PassState(),
             cache=getattr(self.ctx, "cache", None),
         )
-
-    def _event_recorder(self, ext: dict[str, Any]) -> EventSink:
-        try:
-            from controller.kube.events import EventRecorder  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            return DiscardEvents()
-        recorder: EventSink = EventRecorder(self.ctx.api_client, ext)
-        return recorder
 
     async def _record_error(self, ctx: StepContext, error: StepError) -> None:
         ctx.log.warning(

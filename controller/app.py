@@ -9,7 +9,6 @@ exit code 1 (the pod restarts as a standby), so two replicas never reconcile at 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import random
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 import structlog
 
 from controller.config import ControllerConfig
+from controller.extension.predicates import should_enqueue
 from controller.kube.client import KubeRequestCounter, make_api_client
 from controller.runtime import metrics
 from controller.runtime.cache import ObjectCache
@@ -45,15 +45,6 @@ class Reconciler(Protocol):
 
 
 ReconcilerFactory = Callable[[RuntimeContext], Reconciler]
-ExtensionPredicate = Callable[[Obj | None, Obj], bool]
-
-
-def _optional_predicate(module: str, name: str) -> ExtensionPredicate | None:
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
 
 
 def _shoot_view(cluster: Obj | None) -> Any:
@@ -122,11 +113,6 @@ class ControllerApp:
         self.elector: LeaderElector | None = None
         self.heartbeat: Heartbeat | None = None
         self.reconciler: Reconciler | None = None
-        self._should_enqueue = _optional_predicate("controller.extension.predicates", "should_enqueue")
-        self._cluster_matters = (
-            _optional_predicate("controller.extension.predicates", "cluster_change_matters")
-            or cluster_change_matters
-        )
         self._lead_task: asyncio.Task[None] | None = None
         self._resync_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
@@ -280,13 +266,13 @@ class ControllerApp:
         return await self.reconciler.reconcile(key)
 
     def _on_extension(self, old: Obj | None, new: Obj) -> None:
-        if self._should_enqueue is not None and not self._should_enqueue(old, new):
+        if not should_enqueue(old, new, self.config.extension_type):
             return
         metadata = new.get("metadata") or {}
         self.queue.add((str(metadata.get("namespace") or ""), str(metadata.get("name") or "")))
 
     def _on_cluster(self, old: Obj | None, new: Obj) -> None:
-        if not self._cluster_matters(old, new):
+        if not cluster_change_matters(old, new):
             return
         namespace = str((new.get("metadata") or {}).get("name") or "")
         for key in self.cache.extension_keys(namespace):

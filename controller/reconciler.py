@@ -208,6 +208,7 @@ class ExtensionReconciler:
             failure=report_exception(outcome.error) if outcome.error is not None else None,
             provider_status=outcome.provider_status,
             state=outcome.state,
+            resources=outcome.resources,
         )
 
     async def _succeeded(
@@ -223,21 +224,8 @@ class ExtensionReconciler:
         self.repeats.reset(key)
         self._failures.pop(key, None)
         previous_state = ((observed.ext.get("status") or {}).get("lastOperation") or {}).get("state")
-        requested_at = requested_timestamp(observed.ext)
-        generation = (observed.ext.get("metadata") or {}).get("generation")
         before = observed.ext
-        observed = await self._write_status(
-            observed,
-            key,
-            lambda current: completed_status(
-                current,
-                result,
-                generation=generation,
-                now=self._clock(),
-                requested=requested,
-                requested_at=requested_at,
-            ),
-        )
+        observed = await self._write_completed(observed, key, result, requested)
         wrote = observed.ext is not before
         operation = result.operation
         if wrote and (requested or previous_state != "Succeeded"):
@@ -288,22 +276,10 @@ class ExtensionReconciler:
             failure=failure,
             provider_status=result.provider_status,
             state=result.state,
+            resources=result.resources,
         )
-        requested_at = requested_timestamp(observed.ext)
-        generation = (observed.ext.get("metadata") or {}).get("generation")
         before = observed.ext
-        observed = await self._write_status(
-            observed,
-            key,
-            lambda current: completed_status(
-                current,
-                result,
-                generation=generation,
-                now=self._clock(),
-                requested=requested,
-                requested_at=requested_at,
-            ),
-        )
+        observed = await self._write_completed(observed, key, result, requested)
         bound.warning(
             "reconcile failed",
             op=str(result.operation),
@@ -367,6 +343,25 @@ class ExtensionReconciler:
             self.ctx.api_client, ext, annotations=annotations, finalizers=finalizers
         )
         return _Observed(updated, fresh=True)
+
+    async def _write_completed(
+        self, observed: _Observed, key: Key, result: PassResult, requested: bool
+    ) -> _Observed:
+        """Write the status of a finished pass (Succeeded or Error) when it differs from the current one."""
+        requested_at = requested_timestamp(observed.ext)
+        generation = (observed.ext.get("metadata") or {}).get("generation")
+        return await self._write_status(
+            observed,
+            key,
+            lambda current: completed_status(
+                current,
+                result,
+                generation=generation,
+                now=self._clock(),
+                requested=requested,
+                requested_at=requested_at,
+            ),
+        )
 
     async def _write_status(
         self, observed: _Observed, key: Key, desired_for: Callable[[Obj], Obj]

@@ -43,6 +43,16 @@ class PassResult:
     failure: FailureReport | None = None
     provider_status: dict[str, Any] | None = None
     state: dict[str, Any] | None = None
+    resources: Sequence[dict[str, Any]] | None = None
+
+
+def merge_resources(
+    current: Sequence[dict[str, Any]], ours: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`status.resources` with our named references put in place; entries of other names are kept."""
+    names = {str(entry.get("name")) for entry in ours}
+    kept = [entry for entry in current if isinstance(entry, dict) and str(entry.get("name")) not in names]
+    return [*kept, *ours]
 
 
 def _redact(text: str) -> str:
@@ -160,6 +170,8 @@ def completed_status(
         desired["providerStatus"] = result.provider_status
     if result.state is not None:
         desired["state"] = result.state
+    if result.resources is not None:
+        desired["resources"] = merge_resources(current.get("resources") or [], result.resources)
     failure = result.failure
     if failure is None:
         desired["lastOperation"] = last_operation(

@@ -1,17 +1,19 @@
 """ManagedResources (resources.gardener.cloud/v1alpha1) and their content secrets: read, write, delete.
 
-Thin I/O over kubernetes-asyncio. Reads return typed views; the callers decide what to write, so nothing is
-written unless it differs (`patch_managed_resource` with an empty patch makes no request).
+Thin I/O over kubernetes-asyncio; Secret encoding and deletion live in `controller.kube.secrets`. Reads
+return typed views; the callers decide what to write, so nothing is written unless it differs
+(`patch_managed_resource` with an empty patch makes no request).
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
+
+from controller.kube.secrets import decode_data, encode_data
 
 GROUP = "resources.gardener.cloud"
 VERSION = "v1alpha1"
@@ -97,26 +99,12 @@ class ObservedContentSecret:
         return f"Secret {self.namespace}/{self.name}"
 
 
-def _decode(data: dict[str, str] | None) -> dict[str, str]:
-    decoded = {}
-    for key, value in (data or {}).items():
-        try:
-            decoded[key] = base64.b64decode(value or "").decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            decoded[key] = ""  # unreadable content never equals rendered content
-    return decoded
-
-
-def _encode(data: dict[str, str]) -> dict[str, str]:
-    return {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in data.items()}
-
-
 def _observed_secret(obj: Any) -> ObservedContentSecret:
     meta = obj.metadata
     return ObservedContentSecret(
         namespace=meta.namespace,
         name=meta.name,
-        data=_decode(obj.data),
+        data=decode_data(obj.data),
         labels=dict(meta.labels or {}),
         immutable=bool(obj.immutable),
         deleting=meta.deletion_timestamp is not None,
@@ -229,7 +217,7 @@ async def create_content_secret(
         metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels),
         type="Opaque",
         immutable=True,
-        data=_encode(data),
+        data=encode_data(data),
     )
     try:
         obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
@@ -248,14 +236,3 @@ async def patch_secret_labels(api_client: Any, namespace: str, name: str, labels
         {"metadata": {"labels": labels}},
         _content_type=MERGE_PATCH,  # type: ignore[call-arg]
     )
-
-
-async def delete_content_secret(api_client: Any, namespace: str, name: str) -> bool:
-    """Delete the secret; False when it was already gone."""
-    try:
-        await k8s.CoreV1Api(api_client).delete_namespaced_secret(name, namespace)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True

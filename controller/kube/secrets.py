@@ -30,7 +30,8 @@ class StoredSecret:
         return f"Secret {self.namespace}/{self.name}"
 
 
-def _decode(data: dict[str, str] | None) -> dict[str, str]:
+def decode_data(data: dict[str, str] | None) -> dict[str, str]:
+    """A Secret's `data`, base64-decoded; an undecodable value becomes "" (never equal to real content)."""
     decoded = {}
     for key, value in (data or {}).items():
         try:
@@ -40,7 +41,8 @@ def _decode(data: dict[str, str] | None) -> dict[str, str]:
     return decoded
 
 
-def _encode(data: dict[str, str]) -> dict[str, str]:
+def encode_data(data: dict[str, str]) -> dict[str, str]:
+    """A Secret's `data`, base64-encoded."""
     return {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in data.items()}
 
 
@@ -49,7 +51,7 @@ def _stored(obj: Any) -> StoredSecret:
     return StoredSecret(
         namespace=meta.namespace,
         name=meta.name,
-        data=_decode(obj.data),
+        data=decode_data(obj.data),
         labels=dict(meta.labels or {}),
         annotations=dict(meta.annotations or {}),
         resource_version=meta.resource_version or "",
@@ -80,7 +82,7 @@ async def create_secret(
     body = k8s.V1Secret(
         metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels, annotations=annotations),
         type="Opaque",
-        data=_encode(data),
+        data=encode_data(data),
     )
     try:
         obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
@@ -109,7 +111,7 @@ async def replace_secret(
             resource_version=current.resource_version,
         ),
         type="Opaque",
-        data=_encode(data),
+        data=encode_data(data),
     )
     try:
         obj = await k8s.CoreV1Api(api_client).replace_namespaced_secret(current.name, current.namespace, body)

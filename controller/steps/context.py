@@ -26,16 +26,6 @@ class EventSink(Protocol):
     async def warning(self, reason: str, message: str) -> None: ...
 
 
-class DiscardEvents:
-    """An `EventSink` that drops everything (for callers without an Extension to attach events to)."""
-
-    async def normal(self, reason: str, message: str) -> None:
-        return None
-
-    async def warning(self, reason: str, message: str) -> None:
-        return None
-
-
 @dataclass
 class StepContext:
     """One pass over one shoot. `state` carries this pass's observations from step to step, never beliefs."""

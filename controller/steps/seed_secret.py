@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
@@ -32,6 +33,9 @@ MANAGED_BY = "gardener-extension-ontap"
 PROJECT_LABEL = "ontap.extensions.gardener.cloud/project"
 CLUSTER_ANNOTATION = "ontap.extensions.gardener.cloud/ontap-cluster"
 SVM_ANNOTATION = "ontap.extensions.gardener.cloud/svm"
+
+# The entry of `status.resources` that lets Gardener carry the seed secret to a new seed on migration.
+SEED_SECRET_RESOURCE = "ontap-svm-credentials"
 
 # Pass-state keys shared by the account and seed-secret steps.
 STATE_SECRET = "seed_secret_view"
@@ -107,6 +111,18 @@ class CredentialsPlan:
 
     def without(self, done: frozenset[Action]) -> CredentialsPlan:
         return CredentialsPlan(tuple(a for a in self.actions if a not in done), self.reason)
+
+
+def seed_secret_reference(secret_name: str) -> dict[str, Any]:
+    """The `status.resources` entry naming the seed secret.
+
+    gardenlet copies every resource referenced there into the ShootState when the shoot's control plane
+    migrates, and creates it in the new seed's namespace before it asks for the restore.
+    """
+    return {
+        "name": SEED_SECRET_RESOURCE,
+        "resourceRef": {"apiVersion": "v1", "kind": "Secret", "name": secret_name},
+    }
 
 
 def view_secret(stored: StoredSecret | None, expected_username: str) -> SecretView:

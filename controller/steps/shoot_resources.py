@@ -20,6 +20,7 @@ from controller.kube.managed_resources import (
     ObservedContentSecret,
     ObservedManagedResource,
 )
+from controller.kube.secrets import delete_secret
 from controller.shoot_resources import names
 from controller.shoot_resources.managed_resource import DesiredManagedResource
 from controller.shoot_resources.plan import (
@@ -187,7 +188,7 @@ class ShootResourcesStep:
         if plan.recreate_secret:
             # The secret is immutable and named by its content hash: content that does not match is replaced.
             await self._call(
-                mr_api.delete_content_secret(ctx.api_client, namespace, plan.secret_name),
+                delete_secret(ctx.api_client, namespace, plan.secret_name),
                 object_ref=secret_ref,
                 api=f"DELETE {secret_api}",
                 doing="deleting the altered content secret",
@@ -259,7 +260,7 @@ class ShootResourcesStep:
                 done.append(f"repaired the spec and labels of {mr_ref}")
         for stale in plan.delete_secrets:
             if await self._call(
-                mr_api.delete_content_secret(ctx.api_client, namespace, stale),
+                delete_secret(ctx.api_client, namespace, stale),
                 object_ref=f"Secret {namespace}/{stale}",
                 api=f"DELETE {mr_api.SECRET_API}/{stale}",
                 doing="deleting the superseded content secret",
@@ -288,7 +289,7 @@ class ShootResourcesStep:
         if current.data != desired.data:
             # Named by our content hash but holding other content: derived data, so it is replaced.
             await self._call(
-                mr_api.delete_content_secret(ctx.api_client, ctx.namespace, current.name),
+                delete_secret(ctx.api_client, ctx.namespace, current.name),
                 object_ref=secret_ref,
                 api=f"DELETE {secret_api}",
                 doing="deleting the altered content secret",
@@ -387,7 +388,7 @@ class ShootResourcesStep:
         done = []
         for secret in secrets:
             if await self._call(
-                mr_api.delete_content_secret(ctx.api_client, ctx.namespace, secret.name),
+                delete_secret(ctx.api_client, ctx.namespace, secret.name),
                 object_ref=secret.ref,
                 api=f"DELETE {mr_api.SECRET_API}/{secret.name}",
                 doing="deleting",

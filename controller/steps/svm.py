@@ -16,6 +16,7 @@ from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
 from ontap.errors import OntapError
 from ontap.provisioning import deletion
+from ontap.provisioning.reads import find_svm
 from ontap.provisioning.svm import DesiredSvm, SvmAction, decide_svm, ensure_svm
 
 _project_locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
@@ -98,14 +99,14 @@ class SvmStep:
         others: list[str] = ctx.state.get("other_project_shoots") or []
         object_ref = f"SVM {svm_name} on ONTAP cluster {cluster}"
         if others:
-            return self._outcome(f"{object_ref} is kept: still used by {', '.join(sorted(others))}", "Kept")
+            message = f"{object_ref} is kept: still used by {', '.join(sorted(others))}"
+            await ctx.events.normal("SvmKept", message)
+            return self._outcome(message, "Kept")
         client = ctx.client()
         try:
             async with project_lock(ctx.shoot.project_id):
                 svm = ctx.state.get("svm")
                 if svm is None:
-                    from ontap.provisioning.reads import find_svm
-
                     svm = await find_svm(client, svm_name)
                 if svm is None:
                     return self._outcome(f"{object_ref} was already gone", "Deleted")
@@ -113,7 +114,10 @@ class SvmStep:
         except OntapError as exc:
             if exc.kind == "not-empty":
                 # Volumes mean data: keep the SVM, say why, and let the shoot's deletion finish.
-                return self._outcome(f"{object_ref} is kept: {exc.description}", "KeptWithVolumes")
+                message = f"{object_ref} is kept: {exc.description}"
+                ctx.bind_log(step=self.name, svm=svm_name).warning("SVM kept", reason=exc.description)
+                await ctx.events.warning("SvmKept", message)
+                return self._outcome(message, "KeptWithVolumes")
             raise step_error_from_ontap(
                 self.name, self.condition_type, exc, object_ref=object_ref, doing="deleting the SVM"
             ) from exc

@@ -27,7 +27,6 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.config import ControllerConfig
 from controller.kube.client import KubeRequestCounter, make_api_client
-from controller.provider_config import API_VERSION, KIND
 from controller.runtime.cache import ObjectCache
 from controller.runtime.context import RuntimeContext
 from controller.runtime.logging import register_secret
@@ -37,13 +36,18 @@ from ontap.client import OntapClient, OntapClients
 from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
 from ontap.retry import RetryPolicy
+from tests.gardener_objects import (
+    EXTENSION_NAME,
+    GROUP,
+    VERSION,
+    cluster_object,
+    provider_config,
+    requested_ips,
+)
 from tests.harness.kube import LocalKubeApiServer
 from tests.harness.kube_faults import KubeFaultProxy
 
-GROUP, VERSION = "extensions.gardener.cloud", "v1alpha1"
-PROJECT_ANNOTATION = "cluster.metal-stack.io/project"
 MERGE_PATCH = "application/merge-patch+json"
-EXTENSION_NAME = "ontap"
 CLUSTER_NAME = "fake"
 
 # The test configuration's timings (documented in docs/chaos.md).
@@ -114,50 +118,6 @@ def chaos_config(fake: FakeOntapServer, kubeconfig: Path | None = None, **overri
         data["kubeconfig"] = str(kubeconfig)
     data.update(overrides)
     return ControllerConfig.model_validate(data)
-
-
-def provider_config(offset: int = 10) -> dict[str, Any]:
-    """A providerConfig asking for a management LIF and two data LIFs."""
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "svmIpaddresses": {
-            "managementLif": f"10.0.0.{offset}",
-            "dataLifs": [f"10.0.0.{offset + 1}", f"10.0.0.{offset + 2}"],
-        },
-    }
-
-
-def requested_ips(config: dict[str, Any]) -> set[str]:
-    """Every LIF address a providerConfig asks for."""
-    addresses = config["svmIpaddresses"]
-    return {addresses["managementLif"], *addresses["dataLifs"]}
-
-
-def cluster_object(namespace: str, project_id: str) -> dict[str, Any]:
-    """Gardener's Cluster for the shoot whose seed namespace is `namespace`."""
-    shoot_name = namespace.split("--")[-1]
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Cluster",
-        "metadata": {"name": namespace},
-        "spec": {
-            "cloudProfile": {},
-            "seed": {},
-            "shoot": {
-                "apiVersion": "core.gardener.cloud/v1beta1",
-                "kind": "Shoot",
-                "metadata": {
-                    "name": shoot_name,
-                    "namespace": f"garden-{project_id}",
-                    "uid": f"uid-{namespace}",
-                    "annotations": {PROJECT_ANNOTATION: project_id},
-                },
-                "spec": {"purpose": "evaluation"},
-                "status": {"technicalID": namespace},
-            },
-        },
-    }
 
 
 @dataclass

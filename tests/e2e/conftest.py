@@ -15,7 +15,6 @@ from controller.config import BackoffConfig, ControllerConfig
 from controller.extension.operation import OPERATION_ANNOTATION, TIMESTAMP_ANNOTATION, parse_time
 from controller.kube.client import KubeRequestCounter
 from controller.kube.secrets import StoredSecret, get_secret
-from controller.provider_config import API_VERSION, KIND
 from controller.reconciler import ExtensionReconciler
 from controller.runtime.cache import ObjectCache
 from controller.runtime.context import RuntimeContext
@@ -25,10 +24,9 @@ from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
 from ontap.naming import account_name, svm_name
 from ontap.retry import RetryPolicy
+from tests.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from tests.kube_fixtures import KubeTestEnv, new_api_client
 
-GROUP, VERSION = "extensions.gardener.cloud", "v1alpha1"
-PROJECT_ANNOTATION = "cluster.metal-stack.io/project"
 MERGE_PATCH = "application/merge-patch+json"
 FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.05, jitter=0.01)
 RESYNC = timedelta(minutes=7)
@@ -64,43 +62,6 @@ def gardenlet_ready(ext: dict[str, Any]) -> tuple[bool, str]:
         if requested.replace(microsecond=0) > written:
             return False, f"extension status is outdated: lastUpdateTime {written} < timestamp {requested}"
     return True, ""
-
-
-def provider_config(offset: int = 10) -> dict[str, Any]:
-    """A valid TridentConfig."""
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "svmIpaddresses": {
-            "managementLif": f"10.0.0.{offset}",
-            "dataLifs": [f"10.0.0.{offset + 1}", f"10.0.0.{offset + 2}"],
-        },
-    }
-
-
-def cluster_object(namespace: str, project_id: str) -> dict[str, Any]:
-    """A Cluster for the shoot of `namespace`, in project `project_id`."""
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Cluster",
-        "metadata": {"name": namespace},
-        "spec": {
-            "cloudProfile": {},
-            "seed": {},
-            "shoot": {
-                "apiVersion": "core.gardener.cloud/v1beta1",
-                "kind": "Shoot",
-                "metadata": {
-                    "name": namespace.split("--")[-1],
-                    "namespace": "garden-proj",
-                    "uid": f"uid-{namespace}",
-                    "annotations": {PROJECT_ANNOTATION: project_id},
-                },
-                "spec": {"purpose": "evaluation"},
-                "status": {},
-            },
-        },
-    }
 
 
 class Shoot:

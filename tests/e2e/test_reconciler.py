@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,9 +10,12 @@ import pytest
 from controller.extension.operation import FINALIZER
 from controller.reconciler import ReconcileFailed
 from controller.runtime.result import RequeueAfter
+from controller.steps.seed_secret import seed_secret_reference
 from ontap.naming import svm_name
 from ontap.provisioning.reads import find_svm
-from tests.e2e.conftest import CAP, RESYNC, World, gardenlet_ready, provider_config
+from tests.e2e.conftest import CAP, RESYNC, World, gardenlet_ready
+from tests.gardener_objects import GROUP, VERSION, cluster_object, provider_config
+from tests.shoot_state import persist, restore
 
 OP = "gardener.cloud/operation"
 TS = "gardener.cloud/timestamp"
@@ -252,12 +256,12 @@ async def test_force_delete_on_shoot_annotation_does_not_block(world: World) -> 
     assert "ForceDeletionOrphaned" in {e.reason for e in events}
 
 
-async def test_migrate_drops_all_finalizers_then_the_annotation_and_is_final(world: World) -> None:
-    shoot = world.shoot()
+async def test_migrate_keeps_the_secret_for_gardenlet_and_restore_on_a_new_seed_reuses_it(
+    world: World,
+) -> None:
+    shoot = world.shoot(await world.new_namespace("g"))
     await shoot.create()
     await shoot.reconcile()
-    ext = await shoot.extension()
-    assert ext is not None
     await shoot.annotate({OP: "migrate"})
     result = await shoot.reconcile()
     assert result.requeue_after is None
@@ -269,21 +273,46 @@ async def test_migrate_drops_all_finalizers_then_the_annotation_and_is_final(wor
     assert ext["status"]["lastOperation"]["state"] == "Succeeded"
     assert ext["status"]["state"]["ontapCluster"] == "fake"
     assert "password" not in str(ext["status"]["state"])
-    assert await shoot.secret() is None
+    assert ext["status"]["resources"] == [seed_secret_reference("ontap-svm-credentials")]
+    migrated_secret = await shoot.secret()
+    assert migrated_secret is not None, "kept for gardenlet to carry it to the new seed"
 
     world.fake.requests.clear()
     world.counter.reset()
     await shoot.reconcile()
     assert world.counter.writes == 0 and world.fake.requests.count() == 0, "migrated away: nothing to do"
 
-    await shoot.annotate({OP: "restore"})
-    result = await shoot.reconcile()
-    ext = await shoot.extension()
-    assert ext is not None
-    assert ext["status"]["lastOperation"]["type"] == "Restore"
-    assert gardenlet_ready(ext) == (True, "")
-    assert FINALIZER in ext["metadata"]["finalizers"]
-    assert await shoot.secret() is not None
+    # gardenlet persists the ShootState and removes the old namespace; the new seed has one of the same
+    # name, where gardenlet restores state, resources and the referenced secret, then asks for restore.
+    shoot_state = await persist(world.test_client, ext)
+    await asyncio.to_thread(world.kube.apiserver.purge_namespace, shoot.namespace)
+    await _recreate_namespace(world, shoot.namespace)
+    await shoot.api.create_cluster_custom_object(
+        GROUP, VERSION, "clusters", cluster_object(shoot.namespace, shoot.project_id)
+    )
+    await restore(world.test_client, shoot_state, shoot.namespace)
+    world.fake.requests.clear()
+    await shoot.reconcile()
+    restored = await shoot.extension()
+    assert restored is not None
+    assert restored["status"]["lastOperation"]["type"] == "Restore"
+    assert gardenlet_ready(restored) == (True, "")
+    assert FINALIZER in restored["metadata"]["finalizers"]
+    assert restored["status"]["resources"] == [seed_secret_reference("ontap-svm-credentials")]
+    secret = await shoot.secret()
+    assert secret is not None
+    assert secret.data == migrated_secret.data, "the carried credentials are kept, not reset"
+    assert world.fake.requests.count(method="PATCH", path_prefix="/api/security/accounts") == 0
+
+
+async def _recreate_namespace(world: World, name: str) -> None:
+    for _ in range(100):
+        try:
+            await asyncio.to_thread(world.kube.apiserver.create_namespace, name)
+            return
+        except Exception:  # still terminating
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"namespace {name} could not be recreated")
 
 
 async def test_a_write_by_a_step_during_the_pass_does_not_lose_the_status(world: World) -> None:

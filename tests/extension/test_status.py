@@ -179,6 +179,18 @@ def test_provider_status_and_state_are_written_and_other_fields_kept() -> None:
     assert desired["resources"] == current["resources"]
 
 
+SEED_SECRET_REF = {"name": "creds", "resourceRef": {"apiVersion": "v1", "kind": "Secret", "name": "c"}}
+
+
+def test_our_resource_reference_is_added_once_and_others_are_kept() -> None:
+    other = {"name": "r", "resourceRef": {"kind": "Secret", "name": "s"}}
+    stale = {"name": "creds", "resourceRef": {"apiVersion": "v1", "kind": "Secret", "name": "old"}}
+    first = succeeded({"resources": [other, stale]}, T0, requested=True, resources=[SEED_SECRET_REF])
+    assert first["resources"] == [other, SEED_SECRET_REF]
+    again = succeeded(first, T1, resources=[SEED_SECRET_REF])
+    assert status_patch(first, again) is None, "an unchanged reference writes nothing"
+
+
 def test_timestamp_annotation_forces_a_write_even_when_nothing_changed() -> None:
     first = succeeded({}, T0, requested=True)
     asked = T1.replace(microsecond=0)

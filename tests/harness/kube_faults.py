@@ -515,6 +515,11 @@ class KubeFaultProxy:
             await self._runner.cleanup()
         if self._session is not None:
             await self._session.close()
+        # Handlers still inside a hang or a latency: end them here rather than leave them to the GC.
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _open_listener(self) -> None:
         if self._site is None and self._runner is not None:

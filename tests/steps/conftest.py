@@ -15,7 +15,6 @@ from pydantic import SecretStr
 from controller.actuator import Actuator, ActuatorResult
 from controller.config import ControllerConfig
 from controller.kube.secrets import StoredSecret, get_secret
-from controller.provider_config import API_VERSION, KIND
 from ontap.client import OntapClient, OntapClients
 from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
@@ -23,10 +22,9 @@ from ontap.naming import account_name, svm_name
 from ontap.provisioning.account import check_login
 from ontap.provisioning.reads import find_svm
 from ontap.retry import RetryPolicy
+from tests.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from tests.kube_fixtures import KubeTestEnv
 
-GROUP, VERSION = "extensions.gardener.cloud", "v1alpha1"
-PROJECT_ANNOTATION = "cluster.metal-stack.io/project"
 MERGE_PATCH = "application/merge-patch+json"
 FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.05, jitter=0.01)
 
@@ -50,42 +48,6 @@ class RuntimeStub:
     api_client: Any
     ontap: OntapClients
     cache: Any = None
-
-
-def provider_config(offset: int = 10) -> dict[str, Any]:
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "svmIpaddresses": {
-            "managementLif": f"10.0.0.{offset}",
-            "dataLifs": [f"10.0.0.{offset + 1}", f"10.0.0.{offset + 2}"],
-        },
-    }
-
-
-def cluster_object(namespace: str, project_id: str) -> dict[str, Any]:
-    shoot_name = namespace.split("--")[-1]
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Cluster",
-        "metadata": {"name": namespace},
-        "spec": {
-            "cloudProfile": {},
-            "seed": {},
-            "shoot": {
-                "apiVersion": "core.gardener.cloud/v1beta1",
-                "kind": "Shoot",
-                "metadata": {
-                    "name": shoot_name,
-                    "namespace": "garden-proj",
-                    "uid": f"uid-{namespace}",
-                    "annotations": {PROJECT_ANNOTATION: project_id},
-                },
-                "spec": {"purpose": "evaluation"},
-                "status": {},
-            },
-        },
-    }
 
 
 class Shoot:
@@ -155,6 +117,8 @@ class Shoot:
             status["providerStatus"] = result.provider_status
         if result.state is not None:
             status["state"] = result.state
+        if result.resources is not None:
+            status["resources"] = result.resources
         if status:
             await self.patch_extension({"status": status}, status=True)
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
+from controller.actuator import ActuatorResult
 from controller.steps.base import ConditionStatus
-from tests.steps.conftest import ShootBed, provider_config
+from controller.steps.seed_secret import seed_secret_reference
+from tests.gardener_objects import provider_config
+from tests.shoot_state import persist as shoot_state_of
+from tests.shoot_state import restore as restore_from
+from tests.steps.conftest import Shoot, ShootBed
 
 DOWN = {"type": "error", "status": 503, "code": "", "message": "service unavailable"}
 
@@ -36,7 +43,8 @@ async def test_deleting_one_of_two_shoots_keeps_the_svm_and_the_last_removes_it(
 async def _drop_extension(shoot: object) -> None:
     from kubernetes_asyncio import client as k8s
 
-    from tests.steps.conftest import GROUP, VERSION, Shoot
+    from tests.gardener_objects import GROUP, VERSION
+    from tests.steps.conftest import Shoot
 
     assert isinstance(shoot, Shoot)
     await k8s.CustomObjectsApi(shoot.bed.api_client).delete_namespaced_custom_object(
@@ -91,42 +99,49 @@ async def test_force_delete_never_blocks_and_reports_orphans(bed: ShootBed) -> N
     assert any(reason == "ForceDeletionOrphaned" for _, reason, _ in shoot.events.items)
 
 
-async def test_migrate_then_restore_on_a_fresh_namespace_yields_a_working_secret(bed: ShootBed) -> None:
+async def _migrated(bed: ShootBed) -> tuple[Shoot, ActuatorResult]:
     source = bed.shoot()
     await source.create()
     assert (await source.reconcile()).error is None
     result = await source.migrate()
-    assert result.error is None
+    assert result.error is None, result.error and result.error.message
     assert result.state is not None and result.state["ontapCluster"] == "fake"
     assert "password" not in str(result.state)
-    assert await source.secret() is None
-    svm = await bed.admin_svm(source.svm_name)
-    assert svm is not None, "migrate keeps every ONTAP object"
+    assert result.resources == [seed_secret_reference("ontap-svm-credentials")]
+    assert await source.secret() is not None, "kept for gardenlet to carry it to the new seed"
+    assert await bed.admin_svm(source.svm_name) is not None, "migrate keeps every ONTAP object"
+    return source, result
 
-    # The new seed: another namespace, same technical id (same Cluster), status.state handed over.
+
+@pytest.mark.parametrize("carried", [True, False], ids=["secret-carried", "secret-lost"])
+async def test_migrate_then_restore_on_a_fresh_namespace_yields_a_working_secret(
+    bed: ShootBed, carried: bool
+) -> None:
+    source, _ = await _migrated(bed)
+    before = await source.secret()
+    assert before is not None
+    # The new seed: another namespace, same technical id (same Cluster), state handed over by gardenlet.
     target = bed.shoot(await bed.new_namespace("m"))
     target.cluster = source.cluster
-    api_ext = await source.extension()
-    from kubernetes_asyncio import client as k8s
-
-    from tests.steps.conftest import GROUP, VERSION
-
-    body = {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "Extension",
-        "metadata": {"name": "ontap", "namespace": target.namespace},
-        "spec": api_ext["spec"],
-    }
-    await k8s.CustomObjectsApi(bed.api_client).create_namespaced_custom_object(
-        GROUP, VERSION, target.namespace, "extensions", body
-    )
-    await target.patch_extension({"status": {"state": result.state}}, status=True)
-    restored = await target.actuator.restore(await target.extension(), target.cluster)
+    shoot_state = await shoot_state_of(bed.api_client, await source.extension())
+    restored_ext = await restore_from(bed.api_client, shoot_state, target.namespace, with_secrets=carried)
+    bed.fake.requests.clear()
+    restored = await target.actuator.restore(restored_ext, target.cluster)
     assert restored.error is None, restored.error and restored.error.message
     secret = await target.secret()
     assert secret is not None
     assert secret.data["username"] == source.username
+    assert "pending-password" not in secret.data
     assert await source.login_works(secret.data["password"])
+    password_changes = bed.fake.requests.count(method="PATCH", path_prefix="/api/security/accounts")
+    if carried:
+        # The carried password still works: nothing is reset, the shoot's Trident keeps its credentials.
+        assert secret.data["password"] == before.data["password"]
+        assert password_changes == 0
+    else:
+        assert secret.data["password"] != before.data["password"]
+        assert password_changes == 1
+        assert not await source.login_works(before.data["password"])
 
 
 async def test_crash_between_secret_write_and_ontap_password_patch_converges(bed: ShootBed) -> None:
