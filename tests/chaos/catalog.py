@@ -3,7 +3,9 @@
 A `Target` names one mutating request of the controller: on ONTAP (a rule of the fake) or on the
 Kubernetes API (a rule of the fault proxy), and the phase of a shoot's life in which it happens
 (create, credential rotation, delete). A `FaultKind` says what happens to that request and how
-often; `kill` kinds also kill the controller process while the request is in flight.
+often; `kill` kinds also kill the controller process while the request is in flight, and
+`apiserver_outage` kinds take the Kubernetes API away for that long as soon as the request is seen
+(the ONTAP change lands, what the pass then writes to Kubernetes does not).
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ class FaultKind:
     action: dict[str, Any]
     times: int = 1
     kill: bool = False
+    apiserver_outage: float = 0.0
+
+    @property
+    def reacts(self) -> bool:
+        """Whether the run must act when the rule fires (kill the controller, take the apiserver away)."""
+        return self.kill or self.apiserver_outage > 0
 
     def describe(self) -> str:
         return f"{self.name} x{self.times}" + (" +kill" if self.kill else "")
@@ -107,6 +115,7 @@ ONTAP_KINDS: tuple[FaultKind, ...] = (
     FaultKind("permission-denied", "ontap", {"type": "forbidden"}, 2),
     FaultKind("killed-in-flight", "ontap", {"type": "hang", "seconds": ONTAP_HANG}, kill=True),
     FaultKind("killed-after-apply", "ontap", {"type": "latency", "seconds": 0.3}, kill=True),
+    FaultKind("apiserver-unavailable", "ontap", {"type": "latency", "seconds": 0.05}, apiserver_outage=1.5),
 )
 
 KUBE_KINDS: tuple[FaultKind, ...] = (
@@ -153,5 +162,6 @@ DEFAULT_SLICE = frozenset(
         "managed-resource-write:apiserver-unavailable",
         "svm-delete:job-failure",
         "seed-secret-write:killed-in-flight",
+        "account-create:apiserver-unavailable",
     }
 )

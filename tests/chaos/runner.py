@@ -99,6 +99,7 @@ class ArmedFault:
     def __init__(self, servers: ChaosServers, target: Target, kind: FaultKind, namespace: str) -> None:
         self.servers = servers
         self.side = target.side
+        self.kind = kind
         self.description = f"{target.name}:{kind.describe()}"
         self._fired_before_removal = 0
         self._removed = False
@@ -183,13 +184,14 @@ class ChaosRun:
         shoot: ShootUnderTest,
         phase: Phase,
         *,
-        kills: list[ArmedFault] | None = None,
+        reactive: list[ArmedFault] | None = None,
         max_passes: int = MAX_PASSES,
     ) -> DriveResult:
-        """Drive passes until the phase's goal is reached; when a kill fault hits a request, the pass
-        in flight is cancelled and the controller restarted (the pass counts, its result is lost)."""
+        """Drive passes until the phase's goal is reached. When a `reactive` fault hits its request, a
+        `kill` kind cancels the pass in flight and restarts the controller (the pass counts, its result
+        is lost); an `apiserver_outage` kind takes the Kubernetes API away while the pass goes on."""
         assert self.process is not None
-        pending = list(kills or [])
+        pending = list(reactive or [])
 
         async def done() -> bool:
             self.remember_passwords()
@@ -204,17 +206,19 @@ class ChaosRun:
             annotations = (ext.get("metadata") or {}).get("annotations") or {}
             return phase != "rotate" or ROTATE_ANNOTATION not in annotations
 
-        async def kill_on_fire() -> bool:
-            fired = [fault for fault in pending if fault.injected() > 0]
-            if not fired:
-                return False
-            for fault in fired:
-                fault.remove()
+        async def react_on_fire() -> bool:
+            restart = False
+            for fault in [fault for fault in pending if fault.injected() > 0]:
                 pending.remove(fault)
-            return True
+                if fault.kind.kill:
+                    fault.remove()
+                    restart = True
+                else:
+                    self.servers.proxy.unavailable(fault.kind.apiserver_outage)
+            return restart
 
         return await drive(
-            self, shoot.key, done, kill_on_fire, max_passes=max_passes, max_seconds=MAX_SECONDS
+            self, shoot.key, done, react_on_fire, max_passes=max_passes, max_seconds=MAX_SECONDS
         )
 
     async def enter_phase(self, shoot: ShootUnderTest, phase: Phase) -> dict[str, str] | None:
@@ -267,7 +271,7 @@ async def run_scenario(servers: ChaosServers, scenario: Scenario) -> Row:
         kube_before = servers.kube_writes()
         started = time.monotonic()
         fault = ArmedFault(servers, scenario.target, scenario.kind, shoot.namespace)
-        result = await run.converge(shoot, phase, kills=[fault] if scenario.kind.kill else None)
+        result = await run.converge(shoot, phase, reactive=[fault] if scenario.kind.reacts else None)
         row = Row(
             scenario=scenario.id,
             converged=result.done,

@@ -37,7 +37,9 @@ class ScheduledFault:
     def resolve(self) -> tuple[Target, FaultKind]:
         target = TARGETS[self.target]
         base = KINDS[(target.side, self.kind)]
-        return target, FaultKind(base.name, base.side, base.action, self.times, base.kill)
+        return target, FaultKind(
+            base.name, base.side, base.action, self.times, base.kill, base.apiserver_outage
+        )
 
     def describe(self) -> str:
         return f"{self.target}:{self.kind}x{self.times}"
@@ -102,13 +104,12 @@ def _faults_for(phase: Phase) -> st.SearchStrategy[ScheduledFault]:
         if side == target.side
     ]
     return st.builds(
-        lambda pair, times: ScheduledFault(pair[0], pair[1], 1 if KINDS_KILL[pair[1]] else times),
+        lambda pair, times: ScheduledFault(
+            pair[0], pair[1], 1 if KINDS[(TARGETS[pair[0]].side, pair[1])].reacts else times
+        ),
         st.sampled_from(pairs),
         st.integers(min_value=1, max_value=3),
     )
-
-
-KINDS_KILL = {kind.name: kind.kill for kind in KINDS.values()}
 
 
 def schedules() -> st.SearchStrategy[Schedule]:
@@ -157,7 +158,7 @@ async def run_schedule(servers: ChaosServers, schedule: Schedule) -> Row:
                 armed.append((ArmedFault(servers, target, kind, shoot.namespace), kind))
             phase_ontap = servers.ontap_requests()
             phase_started = time.monotonic()
-            result = await run.converge(shoot, phase, kills=[a for a, kind in armed if kind.kill])
+            result = await run.converge(shoot, phase, reactive=[a for a, kind in armed if kind.reacts])
             passes += result.passes
             for armed_fault, _ in armed:
                 armed_fault.remove()

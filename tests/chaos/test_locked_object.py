@@ -15,8 +15,8 @@ import pytest
 
 from controller.extension.loop_guard import BLOCKED_REASON
 from ontap.fake.faults import DEFAULT_BUSY_CODE, DEFAULT_BUSY_MESSAGE
-from ontap.naming import account_name
-from tests.chaos.bed import BACKOFF_CAP, Admin, ChaosServers, ShootUnderTest, drive
+from ontap.naming import account_name, svm_name
+from tests.chaos.bed import BACKOFF_CAP, ONTAP_RETRIES, Admin, ChaosServers, ShootUnderTest, drive
 from tests.chaos.invariants import converged_violations
 from tests.chaos.runner import ChaosRun, Row
 
@@ -115,6 +115,78 @@ async def test_refused_change_is_reported_blocked_and_never_worked_around(
                 converged=True,
                 seconds=refused.seconds + settled.seconds,
                 ontap_requests=servers.ontap_requests() - before,
+                kube_writes=servers.kube_writes(),
+                passes=refused.passes + settled.passes,
+            )
+        )
+    finally:
+        await run.close()
+        await admin.close()
+
+
+async def test_locked_shared_svm_is_fixed_in_place_or_reported_never_recreated(
+    chaos_servers: ChaosServers, chaos_table: list[Row]
+) -> None:
+    """The project's SVM, shared by two shoots, drifted (NVMe no longer allowed) and is locked for
+    changes indefinitely: it is reported, never deleted or recreated, and fixed once the lock goes."""
+    servers = chaos_servers
+    servers.reset()
+    admin = await Admin.connect(servers.apiserver)
+    run = ChaosRun(servers, admin)
+    try:
+        await run.start()
+        neighbour = await admin.create_shoot()
+        assert (await run.converge(neighbour, "create")).done
+        shoot = await admin.create_shoot(neighbour.project_id)
+        assert (await run.converge(shoot, "create")).done
+        svm = svm_name(shoot.project_id)
+        with servers.fake.lock:
+            (record,) = [s for s in servers.fake.state.svms.values() if s["name"] == svm]
+            record["nvme"]["allowed"] = False
+        rule = servers.fake.faults.add({"type": "locked"}, method="PATCH", path="^/api/svm/svms/")
+        servers.fake.requests.clear()
+
+        async def never() -> bool:
+            return False
+
+        refused = await drive(run, shoot.key, never, max_passes=REFUSED_PASSES, max_seconds=60)
+        assert refused.passes == REFUSED_PASSES, refused.describe()
+        writes = [
+            f"{e.method} {e.path}"
+            for e in servers.fake.requests.entries()
+            if e.method in ("POST", "DELETE") and e.path.startswith("/api/svm/svms")
+        ]
+        assert writes == [], f"the locked SVM was deleted or recreated: {writes}"
+        # Bounded: the client's retries of the (idempotent) PATCH, once per pass, nothing more.
+        patches = servers.fake.requests.count(method="PATCH", path_prefix="/api/svm/svms/")
+        assert 0 < patches <= ONTAP_RETRIES.attempts * REFUSED_PASSES, patches
+        delays = [r.delay for r in refused.records]
+        assert delays[-1] == pytest.approx(BACKOFF_CAP), delays
+
+        ext = await admin.extension(shoot)
+        assert ext is not None
+        status = ext.get("status") or {}
+        description = status["lastError"]["description"]
+        assert status["lastOperation"]["state"] == "Error"
+        assert svm in description and DEFAULT_BUSY_CODE in description, description
+        assert DEFAULT_BUSY_MESSAGE.lower() in description.lower(), description
+        blocked = [c for c in status.get("conditions", []) if c.get("reason") == BLOCKED_REASON]
+        assert [c["type"] for c in blocked] == ["SvmReady"], status.get("conditions")
+
+        servers.fake.faults.remove(rule)
+        settled = await run.converge(shoot, "create")
+        assert settled.done, settled.describe()
+        with servers.fake.lock:
+            assert record["nvme"]["allowed"] is True, "fixed in place once the lock was lifted"
+        problems = await converged_violations(servers.fake, admin, [neighbour, shoot])
+        problems += await run.leaks()
+        assert not problems, "\n".join(problems)
+        chaos_table.append(
+            Row(
+                scenario="locked-shared-object:locked:PATCH /api/svm/svms",
+                converged=True,
+                seconds=refused.seconds + settled.seconds,
+                ontap_requests=servers.ontap_requests(),
                 kube_writes=servers.kube_writes(),
                 passes=refused.passes + settled.passes,
             )

@@ -12,7 +12,14 @@ from ontap.provisioning.account import set_password
 from ontap.provisioning.deletion import delete_account
 from tests.steps.conftest import ShootBed
 
-SECRET_STATES = ["missing", "no-password-key", "empty-password", "wrong-username", "valid"]
+SECRET_STATES = [
+    "missing",
+    "no-username-key",
+    "no-password-key",
+    "empty-password",
+    "wrong-username",
+    "valid",
+]
 ACCOUNT_STATES = ["exists", "missing"]
 PASSWORD_STATES = ["works", "changed-on-ontap"]
 
@@ -43,7 +50,9 @@ async def test_state_matrix_converges_in_one_pass(
         await delete_secret(bed.api_client, shoot.namespace, "ontap-svm-credentials")
     elif secret != "valid":
         data = dict(stored.data)
-        if secret == "no-password-key":
+        if secret == "no-username-key":
+            del data["username"]
+        elif secret == "no-password-key":
             del data["password"]
         elif secret == "empty-password":
             data["password"] = ""
