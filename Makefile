@@ -40,6 +40,9 @@ typecheck: venv
 run: venv kube-binaries
 	$(PY) hack/run_local.py
 
+bench: venv kube-binaries
+	$(PY) hack/bench.py
+
 kube-up: venv kube-binaries
 	$(PY) -m tests.harness.kube up
 

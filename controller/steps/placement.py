@@ -78,12 +78,16 @@ class PlacementStep:
             ) from exc
         ctx.state.put("cluster", cluster)
         changed = hint != cluster
+        if changed:
+            ctx.bind_log(step=self.name, svm=svm_name).info("svm placed", cluster=cluster, how=how)
+        # The same words on every pass: how it was found belongs in the log, or the condition would
+        # change (and the status be written) on the pass after the one that placed the SVM.
         return StepOutcome(
             step=self.name,
             condition_type=self.condition_type,
             status=ConditionStatus.TRUE,
             reason="Placed",
-            message=f"SVM {svm_name} is placed on ONTAP cluster {cluster} ({how})",
+            message=f"SVM {svm_name} is placed on ONTAP cluster {cluster}",
             changed=changed,
         )
 

@@ -143,6 +143,9 @@ async def ontap_middleware(request: web.Request, handler: Handler) -> web.Stream
     template = _template(request)
     status: int | None = None
     principal_name = claimed_user(request.headers.get("Authorization"))
+    with fake.lock:
+        fake.in_flight += 1
+        fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
     try:
         try:
             response = await _serve_api(request, handler, fake, template)
@@ -155,6 +158,7 @@ async def ontap_middleware(request: web.Request, handler: Handler) -> web.Stream
         raise web.HTTPServiceUnavailable() from None
     finally:
         with fake.lock:
+            fake.in_flight -= 1
             fake.requests.record(
                 request.method,
                 request.path,

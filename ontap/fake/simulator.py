@@ -42,6 +42,8 @@ class FakeOntap:
         self.jobs = JobBook(replace(self.settings.job_timing), svm_lifecycle.EFFECTS)
         self.faults = FaultBook()
         self.requests = RequestLog()
+        self.in_flight = 0  # API requests being served right now
+        self.peak_in_flight = 0
 
     def _seed_state(self) -> FakeState:
         s = self.settings
@@ -54,6 +56,7 @@ class FakeOntap:
             self.jobs.timing = replace(self.settings.job_timing)
             self.faults.clear()
             self.requests.clear()
+            self.peak_in_flight = self.in_flight
 
     def advance_jobs(self) -> None:
         """Let due jobs finish (called before every API request)."""

@@ -243,6 +243,15 @@ class FakeOntapServer:
         """Seed state, no faults, empty request log."""
         self.fake.reset()
 
+    def peak_in_flight(self, *, reset: bool = False) -> int:
+        """The most API requests served at the same time (since the start, the last reset or call with
+        `reset`); an injected `latency` makes requests overlap, so this shows a client's concurrency."""
+        with self.fake.lock:
+            peak = self.fake.peak_in_flight
+            if reset:
+                self.fake.peak_in_flight = self.fake.in_flight
+            return peak
+
     def set_job_timing(self, seconds: float = 0.2, polls: int | None = None) -> None:
         """How long jobs take: `seconds`, or until their `polls`-th GET."""
         with self.fake.lock:

@@ -113,7 +113,7 @@ async def test_create_succeeds_and_steady_state_is_cheap(kube: Any, fake_ontap: 
         login = await check_login(client, svm, username, password)
         assert str(login.status) == "ok"
 
-        await reconciler.reconcile((ns, "ontap"))  # settles the operation type from Create to Reconcile
+        # The very next (periodic) pass is the steady state: 3 ONTAP reads, no writes anywhere.
         fake_ontap.requests.clear()
         counter.reset()
         await reconciler.reconcile((ns, "ontap"))

@@ -160,8 +160,7 @@ async def test_steady_state_pass_writes_nothing(world: World) -> None:
     shoot = world.shoot()
     await shoot.create()
     await shoot.reconcile()
-    # The first re-check still records news (placement is now verified rather than chosen).
-    await shoot.reconcile()
+    # The very first periodic pass after the creation is already the steady state.
     events_before = len(await shoot.events())
     await world.sync_cache(shoot)
     world.counter.reset()

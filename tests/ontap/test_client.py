@@ -17,7 +17,10 @@ from pydantic import SecretStr
 from ontap.client import OntapClient, OntapClients
 from ontap.config import OntapClusterConfig
 from ontap.errors import OntapAlreadyExists, OntapBusy, OntapTransient, OntapUnauthenticated
+from ontap.fake.testing import FakeOntapServer
+from ontap.provisioning.reads import list_nodes
 from ontap.retry import RetryPolicy
+from tests.ontap.conftest import make_client
 
 FAST = RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.02, jitter=0.0)
 
@@ -202,3 +205,30 @@ async def test_retries_are_logged_and_requests_counted(client: OntapClient) -> N
     assert sample(ONTAP_REQUESTS, cluster="c1", method="GET", outcome="ok") == ok_before + 1
     assert sample(ONTAP_REQUESTS, cluster="c1", method="GET", outcome="transient") == failed_before + 1
     assert sample(ONTAP_RETRIES, cluster="c1", method="GET", kind="transient") == retries_before + 1
+
+
+async def test_requests_on_the_wire_stay_within_max_in_flight_including_account_logins(
+    fake_cluster: FakeOntapServer,
+) -> None:
+    """Counted by the fake itself: admin reads and logins as accounts share one bound per cluster."""
+    client = make_client(fake_cluster, maxInFlight=3)
+    fake_cluster.faults.add({"type": "latency", "seconds": 0.05}, path="^/api/")
+    logins = [client.as_user(f"user{i}", SecretStr(f"Password-{i}-x")) for i in range(4)]
+    fake_cluster.peak_in_flight(reset=True)
+    try:
+        reads = [list_nodes(client) for _ in range(8)]
+        probes = [
+            login.run(
+                lambda conn: conn.session.get(f"{fake_cluster.url}/api/cluster", timeout=5).status_code,
+                operation="GET /api/cluster",
+                target="cluster",
+                mutating=False,
+            )
+            for login in logins
+            for _ in range(3)
+        ]
+        await asyncio.gather(*reads, *probes)
+    finally:
+        await client.close()
+    peak = fake_cluster.peak_in_flight()
+    assert 1 < peak <= 3, f"{peak} requests were served at once, maxInFlight is 3"

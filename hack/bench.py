@@ -1,0 +1,248 @@
+"""`make bench`: the controller process at scale, measured against the budgets.
+
+Starts the local kube-apiserver (Gardener's CRDs) and the fake ONTAP, creates N shoots (namespace,
+Cluster, ontap Extension) spread over P projects, and runs the real controller as its own process
+(`ontap-extension --config ...`, as in a seed). It then measures:
+
+- the time until every Extension is Succeeded;
+- the controller's resident memory (VmRSS, and the peak VmHWM) with all N Extensions cached;
+- one steady-state round: the next periodic pass of every Extension, counted by the fake ONTAP
+  (requests per pass) and the controller's own metrics (Kubernetes requests and writes per pass);
+- the most ONTAP requests the fake served at once (every answer delayed by 5 ms so that concurrent
+  requests overlap), against the per-cluster bound `maxInFlight`.
+
+Budgets checked: steady state <= 3 ONTAP requests and 0 Kubernetes writes per pass, RSS under
+200 MB for 1,000 Extensions, ONTAP concurrency within `maxInFlight`. Exit code 1 when one is missed.
+
+    python hack/bench.py [--shoots 1000] [--projects 100] [--resync 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from controller.runtime.logging import configure_logging  # noqa: E402
+from ontap.fake.testing import FakeOntapServer  # noqa: E402
+from tests.gardener_objects import GROUP, VERSION, cluster_object, extension_object  # noqa: E402
+from tests.harness.kube import LocalKubeApiServer  # noqa: E402
+
+RSS_BUDGET_MB = 200.0
+STEADY_ONTAP_BUDGET = 3.0
+MAX_IN_FLIGHT = 4
+EXTENSIONS = f"/apis/{GROUP}/{VERSION}/extensions"
+
+
+def say(text: str) -> None:
+    print(f"[bench] {text}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def project_config(project: int) -> dict[str, Any]:
+    """LIF addresses of a project's SVM (shared by its shoots); unique across projects."""
+    base = f"10.{100 + project // 250}.{project % 250}"
+    return {
+        "apiVersion": "ontap.metal.extensions.gardener.cloud/v1alpha1",
+        "kind": "TridentConfig",
+        "svmIpaddresses": {"managementLif": f"{base}.10", "dataLifs": [f"{base}.11", f"{base}.12"]},
+    }
+
+
+def create_shoots(apiserver: LocalKubeApiServer, shoots: int, projects: int) -> None:
+    for index in range(shoots):
+        project = index % projects
+        project_id = f"b{project:04d}"
+        namespace = f"shoot--{project_id}--s{index:05d}"
+        apiserver.create_namespace(namespace)
+        apiserver.apply(cluster_object(namespace, project_id), f"/apis/{GROUP}/{VERSION}/clusters")
+        apiserver.apply(
+            extension_object(namespace, project_config(project)),
+            f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/extensions",
+        )
+
+
+def states(apiserver: LocalKubeApiServer) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in apiserver.request("GET", EXTENSIONS).get("items", []):
+        state = ((item.get("status") or {}).get("lastOperation") or {}).get("state", "Pending")
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """VmRSS and VmHWM of a process, in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values["VmRSS"], values["VmHWM"]
+
+
+def scrape(port: int) -> dict[str, float]:
+    """The controller's counters that the steady-state figures are made of."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    totals: dict[str, float] = {"passes": 0.0, "kube_requests": 0.0, "kube_writes": 0.0}
+    for line in text.splitlines():
+        if line.startswith("ontap_extension_reconcile_duration_seconds_count"):
+            totals["passes"] += float(line.rsplit(" ", 1)[1])
+        match = re.match(r"ontap_extension_kube_requests_total\{(.*)\} (\S+)", line)
+        if match:
+            verb = re.search(r'verb="([A-Z]+)"', match.group(1))
+            resource = re.search(r'resource="([^"]+)"', match.group(1))
+            if resource and resource.group(1) == "leases":
+                continue  # leader election and heartbeat, not passes
+            totals["kube_requests"] += float(match.group(2))
+            if verb and resource and verb.group(1) in ("POST", "PUT", "PATCH", "DELETE"):
+                totals["kube_writes"] += float(match.group(2))
+                write = f"write {verb.group(1)} {resource.group(1)}"
+                totals[write] = totals.get(write, 0.0) + float(match.group(2))
+    return totals
+
+
+def wait_all_succeeded(apiserver: LocalKubeApiServer, shoots: int, limit: float) -> float:
+    started = time.monotonic()
+    last = ""
+    while time.monotonic() - started < limit:
+        counts = states(apiserver)
+        line = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        if line != last:
+            say(f"{time.monotonic() - started:6.1f}s  {line}")
+            last = line
+        if counts.get("Succeeded", 0) == shoots:
+            return time.monotonic() - started
+        time.sleep(2)
+    raise SystemExit(f"not every Extension Succeeded within {limit:.0f}s: {last}")
+
+
+def main() -> int:
+    configure_logging("warning", json=False)  # the fake's own lines; the controller logs to a file
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--shoots", type=int, default=1000)
+    parser.add_argument("--projects", type=int, default=100)
+    parser.add_argument("--resync", type=float, default=60.0, help="resync period of the controller (s)")
+    parser.add_argument("--converge-limit", type=float, default=900.0)
+    parser.add_argument("--log", help="keep the controller's log in this file")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, LocalKubeApiServer() as apiserver:
+        apiserver.install_crds()
+        apiserver.create_namespace("garden")
+        with FakeOntapServer() as fake:
+            fake.set_job_timing(seconds=0.05)
+            started = time.monotonic()
+            create_shoots(apiserver, args.shoots, args.projects)
+            took = time.monotonic() - started
+            say(f"created {args.shoots} shoots in {args.projects} projects in {took:.0f}s")
+            # Every ONTAP answer takes a little while, so concurrent requests overlap at the fake and
+            # its in-flight peak shows the controller's real concurrency.
+            fake.faults.add({"type": "latency", "seconds": 0.005}, path="^/api/")
+            fake.peak_in_flight(reset=True)
+            password_file = Path(tmp) / "ontap-password"
+            password_file.write_text(fake.admin_password)
+            metrics_port = free_port()
+            config = {
+                "kubeconfig": str(apiserver.kubeconfig),
+                "ontapClusters": [
+                    {
+                        "name": "fake",
+                        "endpoint": fake.url,
+                        "username": fake.admin_user,
+                        "passwordFile": str(password_file),
+                        "maxInFlight": MAX_IN_FLIGHT,
+                    }
+                ],
+                "resyncPeriod": args.resync,
+                "leaderElection": {"namespace": "garden"},
+                "heartbeat": {"namespace": "garden"},
+                "healthPort": 0,
+                "metricsPort": metrics_port,
+                "bindAddress": "127.0.0.1",
+            }
+            config_path = Path(tmp) / "config.yaml"
+            config_path.write_text(yaml.safe_dump(config))
+            log_path = Path(args.log) if args.log else Path(tmp) / "controller.log"
+            with log_path.open("w") as log_file:
+                controller = subprocess.Popen(
+                    [str(Path(sys.executable).parent / "ontap-extension"), "--config", str(config_path)],
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                )
+                try:
+                    converged = wait_all_succeeded(apiserver, args.shoots, args.converge_limit)
+                    rss, peak = memory_mb(controller.pid)
+                    say(f"all Succeeded after {converged:.0f}s; RSS {rss:.0f} MB ({peak:.0f} MB peak)")
+                    # Let the queue drain, then count exactly one periodic round of every Extension.
+                    time.sleep(5)
+                    before = scrape(metrics_port)
+                    fake.requests.clear()
+                    time.sleep(args.resync + 5)
+                    after = scrape(metrics_port)
+                    ontap = fake.requests.count()
+                    ontap_by_template = fake.requests.counts()
+                    ontap_writes = fake.requests.count(writes_only=True)
+                    rss_steady, peak = memory_mb(controller.pid)
+                finally:
+                    controller.terminate()
+                    controller.wait(timeout=60)
+            passes = after["passes"] - before["passes"]
+            kube_requests = after["kube_requests"] - before["kube_requests"]
+            in_flight_peak = fake.peak_in_flight()
+            steady_writes = {
+                key[len("write ") :]: int(after[key] - before.get(key, 0.0))
+                for key in after
+                if key.startswith("write ") and after[key] != before.get(key, 0.0)
+            }
+            figures = {
+                "shoots": args.shoots,
+                "projects": args.projects,
+                "converge_seconds": round(converged, 1),
+                "rss_mb": round(rss_steady, 1),
+                "rss_peak_mb": round(peak, 1),
+                "steady_passes": int(passes),
+                "ontap_requests_per_pass": round(ontap / passes, 2) if passes else None,
+                "ontap_writes_in_steady_round": ontap_writes,
+                "ontap_requests_in_steady_round": ontap_by_template,
+                "kube_requests_per_pass": round(kube_requests / passes, 2) if passes else None,
+                "kube_writes_in_steady_round": int(after["kube_writes"] - before["kube_writes"]),
+                "kube_writes_by_verb_and_resource": steady_writes,
+                "ontap_in_flight_peak": in_flight_peak,
+            }
+    say(json.dumps(figures, indent=2))
+    misses = []
+    if passes < args.shoots:
+        misses.append(f"only {int(passes)} steady-state passes for {args.shoots} Extensions")
+    if figures["ontap_requests_per_pass"] is None or figures["ontap_requests_per_pass"] > STEADY_ONTAP_BUDGET:
+        misses.append(f"ONTAP requests per steady-state pass {figures['ontap_requests_per_pass']}")
+    if figures["kube_writes_in_steady_round"] or ontap_writes:
+        misses.append("writes in the steady-state round")
+    if args.shoots >= 1000 and figures["rss_peak_mb"] > RSS_BUDGET_MB:
+        misses.append(f"peak RSS {figures['rss_peak_mb']} MB > {RSS_BUDGET_MB} MB")
+    if in_flight_peak > MAX_IN_FLIGHT:
+        misses.append(f"{in_flight_peak} ONTAP requests in flight > maxInFlight {MAX_IN_FLIGHT}")
+    for miss in misses:
+        say(f"BUDGET MISSED: {miss}")
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
