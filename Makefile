@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 kube-binaries:
 	bash hack/build-kube-binaries.sh >/dev/null
+	bash hack/build-kube-binaries.sh helm >/dev/null
 
 test: venv kube-binaries lint typecheck
 	$(PY) -m pytest -q

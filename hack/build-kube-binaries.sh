@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver and etcd from their Go modules (through the Go module proxy) into a cache
 # outside the repository, once per machine and version. Prints the binary directory on stdout.
+# With the argument `helm`, builds helm (for rendering the chart in tests) the same way and prints
+# the path of the helm binary instead.
 #
 #   KUBE_BIN_CACHE  cache root (default: ${XDG_CACHE_HOME:-~/.cache}/ontap-extension/kube-bin)
 set -euo pipefail
@@ -10,6 +12,19 @@ source "$here/versions.env"
 
 cache_root=${KUBE_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ontap-extension/kube-bin}
 bin_dir="$cache_root/k8s-${KUBERNETES_VERSION}-etcd-${ETCD_VERSION}"
+
+if [[ "${1:-}" == "helm" ]]; then
+  helm_dir="$cache_root/helm-${HELM_VERSION}"
+  if [[ ! -x "$helm_dir/helm" ]]; then
+    command -v go >/dev/null || { echo "build-kube-binaries: 'go' is not on PATH" >&2; exit 1; }
+    echo "build-kube-binaries: building helm $HELM_VERSION (first run on this machine)" >&2
+    mkdir -p "$helm_dir"
+    CGO_ENABLED=0 GOBIN="$helm_dir" go install -trimpath -ldflags "-s -w" \
+      "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+  fi
+  echo "$helm_dir/helm"
+  exit 0
+fi
 if [[ -x "$bin_dir/kube-apiserver" && -x "$bin_dir/etcd" ]]; then
   echo "$bin_dir"
   exit 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from controller.errorcodes import ErrorCode
 from controller.steps.base import ConditionStatus, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
-from controller.steps.svm import waiting_error
+from controller.steps.svm import project_lock, waiting_error
 from ontap.errors import OntapError
 from ontap.provisioning.lifs import DesiredLifs, decide_lifs, ensure_lifs
 
@@ -48,7 +48,10 @@ class LifsStep:
             ):
                 drift = list(plan.drift)
             else:
-                report = await ensure_lifs(client, svm, desired, observed_interfaces=observed)
+                # Shoots of one project share the SVM's LIFs: change them one shoot at a time, and
+                # re-read under the lock (another shoot may just have created them).
+                async with project_lock(ctx.shoot.project_id):
+                    report = await ensure_lifs(client, svm, desired)
                 actions.extend(report.actions)
                 drift = list(report.drift)
         except OntapError as exc:

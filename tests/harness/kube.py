@@ -81,6 +81,16 @@ class KubeApiError(KubeHarnessError):
         self.body = body
 
 
+def find_helm() -> Path:
+    """The helm binary for rendering the chart, built by ``hack/build-kube-binaries.sh helm`` on first use."""
+    result = subprocess.run(
+        ["bash", str(BUILD_SCRIPT), "helm"], stdout=subprocess.PIPE, stderr=None, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise KubeHarnessError(f"{BUILD_SCRIPT} helm failed with exit code {result.returncode}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
 def find_binaries() -> Path:
     """Return the directory holding ``etcd`` and ``kube-apiserver``, building them on first use.
 

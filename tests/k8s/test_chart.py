@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from controller.config import config_from_mapping
-from tests.harness.kube import REPO_ROOT
+from tests.harness.kube import REPO_ROOT, find_helm
 
 CHART = REPO_ROOT / "charts" / "gardener-extension-ontap"
 SECRET_KEYS = {"password", "username", "credentials", "token"}
@@ -56,7 +55,7 @@ def test_values_config_is_accepted_by_the_controller(tmp_path: Path) -> None:
     assert [sc.name for sc in loaded.trident.storage_classes] == ["ontap-gold", "ontap-encrypted"]
 
 
-@pytest.mark.skipif(shutil.which("helm") is None, reason="helm is not installed")
+@pytest.mark.integration
 def test_chart_renders_a_valid_controller_config(tmp_path: Path) -> None:
     values = tmp_path / "values.yaml"
     values.write_text(
@@ -69,7 +68,7 @@ def test_chart_renders_a_valid_controller_config(tmp_path: Path) -> None:
         )
     )
     rendered = subprocess.run(
-        ["helm", "template", "ext", str(CHART), "-n", "extension-ontap", "-f", str(values)],
+        [str(find_helm()), "template", "ext", str(CHART), "-n", "extension-ontap", "-f", str(values)],
         check=True,
         capture_output=True,
         text=True,
