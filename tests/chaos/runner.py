@@ -3,7 +3,9 @@ check the invariants and the bounds, and report a row of the table."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,13 +259,24 @@ async def rotation_violations(
     return []
 
 
-async def run_scenario(servers: ChaosServers, scenario: Scenario) -> Row:
-    """One matrix cell, from a clean fake and a fresh namespace to a checked row."""
+@contextlib.asynccontextmanager
+async def fresh_run(servers: ChaosServers) -> AsyncIterator[ChaosRun]:
+    """A clean bed (fake reset, no faults anywhere), an admin and a started controller; closed after."""
     servers.reset()
     admin = await Admin.connect(servers.apiserver)
     run = ChaosRun(servers, admin)
     try:
         await run.start()
+        yield run
+    finally:
+        await run.close()
+        await admin.close()
+
+
+async def run_scenario(servers: ChaosServers, scenario: Scenario) -> Row:
+    """One matrix cell, from a clean fake and a fresh namespace to a checked row."""
+    async with fresh_run(servers) as run:
+        admin = run.admin
         shoot = await admin.create_shoot()
         phase = scenario.target.phase
         old_secret = await run.enter_phase(shoot, phase)
@@ -291,6 +304,3 @@ async def run_scenario(servers: ChaosServers, scenario: Scenario) -> Row:
             Bounds.of(phase, scenario.kind.times).violations(row.ontap_requests, row.passes, row.seconds)
         )
         return row
-    finally:
-        await run.close()
-        await admin.close()

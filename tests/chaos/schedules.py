@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from tests.chaos.bed import Admin, ChaosServers, ShootUnderTest
+from tests.chaos.bed import ChaosServers, ShootUnderTest
 from tests.chaos.catalog import KINDS, TARGETS, FaultKind, Phase, Target
 from tests.chaos.invariants import converged_violations, deleted_violations
 from tests.chaos.runner import (
     ArmedFault,
     Bounds,
-    ChaosRun,
     Row,
+    fresh_run,
     phase_violations,
     rotation_violations,
 )
@@ -125,17 +125,14 @@ def schedules() -> st.SearchStrategy[Schedule]:
 
 async def run_schedule(servers: ChaosServers, schedule: Schedule) -> Row:
     """Every phase of the schedule under its faults; the row lists every broken invariant."""
-    servers.reset()
-    admin = await Admin.connect(servers.apiserver)
-    run = ChaosRun(servers, admin)
-    started = time.monotonic()
-    ontap_before = servers.ontap_requests()
-    kube_before = servers.kube_writes()
     problems: list[str] = []
     passes = 0
     converged = True
-    try:
-        await run.start()
+    async with fresh_run(servers) as run:
+        admin = run.admin
+        started = time.monotonic()
+        ontap_before = servers.ontap_requests()
+        kube_before = servers.kube_writes()
         others: list[ShootUnderTest] = []
         if schedule.shared_svm:
             neighbour = await admin.create_shoot()
@@ -192,6 +189,3 @@ async def run_schedule(servers: ChaosServers, schedule: Schedule) -> Row:
             passes=passes,
             problems=problems,
         )
-    finally:
-        await run.close()
-        await admin.close()

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.chaos.bed import Admin, ChaosServers, drive
+from tests.chaos.bed import ChaosServers, drive
 from tests.chaos.catalog import TARGETS
 from tests.chaos.invariants import MANAGED_RESOURCES, SEED_SECRET, converged_violations, deleted_violations
-from tests.chaos.runner import ChaosRun, Row
+from tests.chaos.runner import Row, fresh_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -40,11 +40,8 @@ async def test_deletion_waits_for_ontap_and_then_completes(
     error_text: str,
 ) -> None:
     servers = chaos_servers
-    servers.reset()
-    admin = await Admin.connect(servers.apiserver)
-    run = ChaosRun(servers, admin)
-    try:
-        await run.start()
+    async with fresh_run(servers) as run:
+        admin = run.admin
         shoot = await admin.create_shoot()
         settled = await run.converge(shoot, "create")
         assert settled.done, settled.describe()
@@ -87,9 +84,6 @@ async def test_deletion_waits_for_ontap_and_then_completes(
                 passes=blocked.passes + finished.passes,
             )
         )
-    finally:
-        await run.close()
-        await admin.close()
 
 
 SHARED_SVM_FAILURES = [
@@ -148,11 +142,8 @@ async def test_svm_shared_by_another_shoot_is_never_deleted(
     times: int,
 ) -> None:
     servers = chaos_servers
-    servers.reset()
-    admin = await Admin.connect(servers.apiserver)
-    run = ChaosRun(servers, admin)
-    try:
-        await run.start()
+    async with fresh_run(servers) as run:
+        admin = run.admin
         neighbour = await admin.create_shoot()
         assert (await run.converge(neighbour, "create")).done
         shoot = await admin.create_shoot(neighbour.project_id)
@@ -189,9 +180,6 @@ async def test_svm_shared_by_another_shoot_is_never_deleted(
                 passes=finished.passes,
             )
         )
-    finally:
-        await run.close()
-        await admin.close()
 
 
 def test_catalog_knows_the_deletion_targets() -> None:

@@ -16,9 +16,9 @@ import pytest
 from controller.extension.loop_guard import BLOCKED_REASON
 from ontap.fake.faults import DEFAULT_BUSY_CODE, DEFAULT_BUSY_MESSAGE
 from ontap.naming import account_name, svm_name
-from tests.chaos.bed import BACKOFF_CAP, ONTAP_RETRIES, Admin, ChaosServers, ShootUnderTest, drive
+from tests.chaos.bed import BACKOFF_CAP, ONTAP_RETRIES, ChaosServers, ShootUnderTest, drive
 from tests.chaos.invariants import converged_violations
-from tests.chaos.runner import ChaosRun, Row
+from tests.chaos.runner import Row, fresh_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -60,11 +60,9 @@ async def test_refused_change_is_reported_blocked_and_never_worked_around(
     message: str,
 ) -> None:
     servers = chaos_servers
-    servers.reset()
-    admin = await Admin.connect(servers.apiserver)
-    run = ChaosRun(servers, admin)
-    try:
-        process = await run.start()
+    async with fresh_run(servers) as run:
+        admin = run.admin
+        process = run.process
         shoot = await admin.create_shoot()
         rule = servers.fake.faults.add(action, method=method, path=f"^{path}$")
 
@@ -119,9 +117,6 @@ async def test_refused_change_is_reported_blocked_and_never_worked_around(
                 passes=refused.passes + settled.passes,
             )
         )
-    finally:
-        await run.close()
-        await admin.close()
 
 
 async def test_locked_shared_svm_is_fixed_in_place_or_reported_never_recreated(
@@ -130,11 +125,8 @@ async def test_locked_shared_svm_is_fixed_in_place_or_reported_never_recreated(
     """The project's SVM, shared by two shoots, drifted (NVMe no longer allowed) and is locked for
     changes indefinitely: it is reported, never deleted or recreated, and fixed once the lock goes."""
     servers = chaos_servers
-    servers.reset()
-    admin = await Admin.connect(servers.apiserver)
-    run = ChaosRun(servers, admin)
-    try:
-        await run.start()
+    async with fresh_run(servers) as run:
+        admin = run.admin
         neighbour = await admin.create_shoot()
         assert (await run.converge(neighbour, "create")).done
         shoot = await admin.create_shoot(neighbour.project_id)
@@ -191,6 +183,3 @@ async def test_locked_shared_svm_is_fixed_in_place_or_reported_never_recreated(
                 passes=refused.passes + settled.passes,
             )
         )
-    finally:
-        await run.close()
-        await admin.close()

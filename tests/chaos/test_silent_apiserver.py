@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.chaos.bed import PASS_WATCHDOG, Admin, ChaosServers
+from tests.chaos.bed import PASS_WATCHDOG, ChaosServers
 from tests.chaos.catalog import TARGETS
-from tests.chaos.runner import ChaosRun
+from tests.chaos.runner import fresh_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -21,11 +21,8 @@ SILENCE_SECONDS = PASS_WATCHDOG + 10.0
 
 async def test_unanswered_write_fails_the_pass_instead_of_hanging(chaos_servers: ChaosServers) -> None:
     servers = chaos_servers
-    servers.reset()
-    admin = await Admin.connect(servers.apiserver)
-    run = ChaosRun(servers, admin)
-    try:
-        await run.start()
+    async with fresh_run(servers) as run:
+        admin = run.admin
         shoot = await admin.create_shoot()
         target = TARGETS["seed-secret-write"]
         servers.proxy.add(
@@ -38,6 +35,3 @@ async def test_unanswered_write_fails_the_pass_instead_of_hanging(chaos_servers:
         hangs = [r for r in result.records if r.outcome == "hang"]
         assert not hangs, f"a pass gave no result within {PASS_WATCHDOG}s:\n{result.describe()}"
         assert result.done, result.describe()
-    finally:
-        await run.close()
-        await admin.close()
