@@ -11,13 +11,17 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.errorcodes import ErrorCode
 from controller.kube.events import EventRecorder
-from controller.kube.secrets import get_secret
 from controller.provider_config import ProviderConfigError, parse_provider_config
 from controller.shoot import ShootInfo, ShootInfoError
 from controller.steps.base import ConditionStatus, PassState, Step, StepError, StepOutcome
 from controller.steps.context import EventSink, StepContext
 from controller.steps.registry import deletion_steps, reconcile_steps
-from controller.steps.seed_secret import STATE_ACCOUNT_GONE, SeedSecretStep, seed_secret_reference
+from controller.steps.seed_secret import (
+    KEPT_FOR_RESTORE,
+    STATE_ACCOUNT_GONE,
+    SeedSecretStep,
+    seed_secret_reference,
+)
 from controller.steps.shoot_resources import ShootResourcesStep
 from ontap.naming import account_name
 
@@ -190,43 +194,15 @@ class Actuator:
         except StepError as error:
             return self._blocked_at_start([], error)
         result = ActuatorResult()
-        try:
-            result.outcomes.append(await ShootResourcesStep().migrate(step_ctx))
-        except StepError as error:
-            result.outcomes.append(error.outcome())
-            result.error = error
-            return result
-        secret_name = step_ctx.config.seed_secret_name
-        ref = f"Secret {step_ctx.namespace}/{secret_name}"
-        try:
-            kept = await get_secret(step_ctx.api_client, step_ctx.namespace, secret_name) is not None
-        except ApiException as exc:
-            result.error = StepError(
-                "seed-secret",
-                SeedSecretStep.condition_type,
-                reason="SeedSecretReadFailed",
-                message=f"{ref}: reading failed: HTTP {exc.status} {exc.reason}",
-                codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
-                object_ref=ref,
-                api="GET /api/v1/namespaces/{namespace}/secrets/{name}",
-            )
-            result.outcomes.append(result.error.outcome())
-            return result
-        result.outcomes.append(
-            StepOutcome(
-                step="seed-secret",
-                condition_type=SeedSecretStep.condition_type,
-                status=ConditionStatus.TRUE,
-                reason="KeptForRestore",
-                message=(
-                    f"{ref} is kept and referenced in status.resources for the restore"
-                    if kept
-                    else f"{ref} does not exist; the restore resets the account's password"
-                ),
-            )
-        )
-        if kept:
-            result.resources = [seed_secret_reference(secret_name)]
+        for step in (ShootResourcesStep(), SeedSecretStep()):
+            try:
+                result.outcomes.append(await step.migrate(step_ctx))
+            except StepError as error:
+                result.outcomes.append(error.outcome())
+                result.error = error
+                return result
+        if result.outcomes[-1].reason == KEPT_FOR_RESTORE:
+            result.resources = [seed_secret_reference(step_ctx.config.seed_secret_name)]
         status = ext.get("status") or {}
         previous = dict(status.get("providerStatus") or {})
         result.state = {key: value for key, value in previous.items() if key != "secretName"} or None

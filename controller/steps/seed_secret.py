@@ -37,6 +37,9 @@ SVM_ANNOTATION = "ontap.extensions.gardener.cloud/svm"
 # The entry of `status.resources` that lets Gardener carry the seed secret to a new seed on migration.
 SEED_SECRET_RESOURCE = "ontap-svm-credentials"
 
+# The reason of the migrate outcome when the secret is there for gardenlet to carry to the new seed.
+KEPT_FOR_RESTORE = "KeptForRestore"
+
 # Pass-state keys shared by the account and seed-secret steps.
 STATE_SECRET = "seed_secret_view"
 STATE_OBSERVATION = "credentials_observation"
@@ -407,6 +410,34 @@ class SeedSecretStep:
             message=message,
             codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
             object_ref=object_ref,
+        )
+
+    async def migrate(self, ctx: StepContext) -> StepOutcome:
+        """Keep the seed secret for the restore (gardenlet carries it via `status.resources`); say whether
+        it exists, for without it the restore resets the account's password."""
+        ref = f"Secret {ctx.namespace}/{ctx.config.seed_secret_name}"
+        try:
+            kept = await get_secret(ctx.api_client, ctx.namespace, ctx.config.seed_secret_name) is not None
+        except ApiException as exc:
+            raise StepError(
+                self.name,
+                self.condition_type,
+                reason="SeedSecretReadFailed",
+                message=f"{ref}: reading failed: HTTP {exc.status} {exc.reason}",
+                codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
+                object_ref=ref,
+                api="GET /api/v1/namespaces/{namespace}/secrets/{name}",
+            ) from None
+        return StepOutcome(
+            step=self.name,
+            condition_type=self.condition_type,
+            status=ConditionStatus.TRUE,
+            reason=KEPT_FOR_RESTORE if kept else "Missing",
+            message=(
+                f"{ref} is kept and referenced in status.resources for the restore"
+                if kept
+                else f"{ref} does not exist; the restore resets the account's password"
+            ),
         )
 
     async def delete(self, ctx: StepContext) -> StepOutcome:

@@ -223,6 +223,17 @@ class ChaosRun:
             self, shoot.key, done, react_on_fire, max_passes=max_passes, max_seconds=MAX_SECONDS
         )
 
+    def row(self, scenario: str, *drives: DriveResult, ontap_before: int = 0) -> Row:
+        """The table row of a converged scenario made of these runs of passes."""
+        return Row(
+            scenario=scenario,
+            converged=True,
+            seconds=sum(d.seconds for d in drives),
+            ontap_requests=self.servers.ontap_requests() - ontap_before,
+            kube_writes=self.servers.kube_writes(),
+            passes=sum(d.passes for d in drives),
+        )
+
     async def enter_phase(self, shoot: ShootUnderTest, phase: Phase) -> dict[str, str] | None:
         """Prepare a phase: converge first (rotate, delete), then trigger it. Returns the old seed secret."""
         if phase == "create":

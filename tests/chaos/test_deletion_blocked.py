@@ -74,16 +74,7 @@ async def test_deletion_waits_for_ontap_and_then_completes(
         problems = await deleted_violations(servers.fake, admin, shoot, [])
         problems += await run.leaks()
         assert not problems, "\n".join(problems)
-        chaos_table.append(
-            Row(
-                scenario=f"deletion-cannot-finish:{request.node.callspec.id}",
-                converged=True,
-                seconds=blocked.seconds + finished.seconds,
-                ontap_requests=servers.ontap_requests(),
-                kube_writes=servers.kube_writes(),
-                passes=blocked.passes + finished.passes,
-            )
-        )
+        chaos_table.append(run.row(f"deletion-cannot-finish:{request.node.callspec.id}", blocked, finished))
 
 
 SHARED_SVM_FAILURES = [
@@ -170,16 +161,7 @@ async def test_svm_shared_by_another_shoot_is_never_deleted(
         problems += await converged_violations(servers.fake, admin, [neighbour])
         problems += await run.leaks()
         assert not problems, "\n".join(problems)
-        chaos_table.append(
-            Row(
-                scenario=f"shared-svm-kept:{request.node.callspec.id}",
-                converged=True,
-                seconds=finished.seconds,
-                ontap_requests=servers.ontap_requests(),
-                kube_writes=servers.kube_writes(),
-                passes=finished.passes,
-            )
-        )
+        chaos_table.append(run.row(f"shared-svm-kept:{request.node.callspec.id}", finished))
 
 
 def test_catalog_knows_the_deletion_targets() -> None:

@@ -108,14 +108,7 @@ async def test_refused_change_is_reported_blocked_and_never_worked_around(
         problems += await run.leaks()
         assert not problems, "\n".join(problems)
         chaos_table.append(
-            Row(
-                scenario=f"locked-shared-object:{action['type']}:{path}",
-                converged=True,
-                seconds=refused.seconds + settled.seconds,
-                ontap_requests=servers.ontap_requests() - before,
-                kube_writes=servers.kube_writes(),
-                passes=refused.passes + settled.passes,
-            )
+            run.row(f"locked-shared-object:{action['type']}:{path}", refused, settled, ontap_before=before)
         )
 
 
@@ -173,13 +166,4 @@ async def test_locked_shared_svm_is_fixed_in_place_or_reported_never_recreated(
         problems = await converged_violations(servers.fake, admin, [neighbour, shoot])
         problems += await run.leaks()
         assert not problems, "\n".join(problems)
-        chaos_table.append(
-            Row(
-                scenario="locked-shared-object:locked:PATCH /api/svm/svms",
-                converged=True,
-                seconds=refused.seconds + settled.seconds,
-                ontap_requests=servers.ontap_requests(),
-                kube_writes=servers.kube_writes(),
-                passes=refused.passes + settled.passes,
-            )
-        )
+        chaos_table.append(run.row("locked-shared-object:locked:PATCH /api/svm/svms", refused, settled))
