@@ -5,8 +5,8 @@ The format is the metal-stack one, so existing shoot manifests keep working:
     apiVersion: ontap.metal.extensions.gardener.cloud/v1alpha1
     kind: TridentConfig
     svmIpaddresses:
-      managementLif: 10.0.0.10
-      dataLifs: [10.0.0.11, 10.0.0.12]
+      managementLif: 127.0.0.10
+      dataLifs: [127.0.0.11, 127.0.0.12]
 
 Optional fields of our own: `netmaskBits` (prefix length of the LIFs, default 24), `storageDriver` and
 `sanType` (override the controller's Trident defaults for this shoot).

@@ -61,7 +61,7 @@ def free_port() -> int:
 
 def project_config(project: int) -> dict[str, Any]:
     """LIF addresses of a project's SVM (shared by its shoots); unique across projects."""
-    base = f"10.{100 + project // 250}.{project % 250}"
+    base = f"127.{100 + project // 250}.{project % 250}"
     return {
         "apiVersion": "ontap.metal.extensions.gardener.cloud/v1alpha1",
         "kind": "TridentConfig",

@@ -75,7 +75,7 @@ class OntapClient:
         self._local = threading.local()
         self._connections: list[HostConnection] = []
         self._connections_lock = threading.Lock()
-        self._user_clients: OrderedDict[tuple[str, str], OntapClient] = OrderedDict()
+        self._user_clients: OrderedDict[tuple[str, str, str], OntapClient] = OrderedDict()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -128,19 +128,22 @@ class OntapClient:
             self, job_uuid, operation=operation, target=target, timeout=timeout, interval=interval
         )
 
-    def as_user(self, username: str, password: SecretStr) -> OntapClient:
+    def as_user(self, username: str, password: SecretStr, *, address: str | None = None) -> OntapClient:
         """A client of the same cluster that authenticates as `username` (e.g. an SVM account).
 
+        With `address` it talks to that SVM management LIF instead of the cluster address (an
+        SVM-scoped account logs in only there; see `OntapClusterConfig.at_svm_lif` for its TLS).
         Such clients have one worker thread, share this cluster's in-flight bound, and only the
         few most recently used are kept (older ones are closed), so many shoots don't mean many pools.
         """
-        key = (username, hashlib.sha256(password.get_secret_value().encode()).hexdigest())
+        secret = hashlib.sha256(password.get_secret_value().encode()).hexdigest()
+        key = (username, secret, address or "")
         cached = self._user_clients.get(key)
         if cached is not None and not cached._closed:
             self._user_clients.move_to_end(key)
             return cached
         client = OntapClient(
-            self.config,
+            self.config if address is None else self.config.at_svm_lif(address),
             retry_policy=self.retry_policy,
             username=username,
             password=password,

@@ -33,6 +33,8 @@ class OntapClusterConfig(BaseModel):
     password_env: str | None = Field(default=None, alias="passwordEnv")
     ca_bundle_file: Path | None = Field(default=None, alias="caBundleFile")
     insecure: bool = False
+    svm_ca_bundle_file: Path | None = Field(default=None, alias="svmCaBundleFile")
+    svm_insecure: bool | None = Field(default=None, alias="svmInsecure")
     max_in_flight: int = Field(default=4, ge=1, alias="maxInFlight")
     connect_timeout: float = Field(default=6.0, gt=0, alias="connectTimeout")
     read_timeout: float = Field(default=45.0, gt=0, alias="readTimeout")
@@ -77,6 +79,14 @@ class OntapClusterConfig(BaseModel):
             )
         if self.insecure and self.scheme == "https":
             log.warning("ontap TLS verification disabled", cluster=self.name, endpoint=self.endpoint)
+        if self.svm_insecure and self.svm_ca_bundle_file is not None:
+            raise ValueError(f"cluster {self.name!r}: set either svmCaBundleFile or svmInsecure, not both")
+        if self.svm_ca_bundle_file is not None and not self.svm_ca_bundle_file.is_file():
+            raise ValueError(
+                f"cluster {self.name!r}: svmCaBundleFile {str(self.svm_ca_bundle_file)!r} is not a file"
+            )
+        if self.svm_insecure and self.scheme == "https":
+            log.warning("TLS verification at SVM management LIFs disabled", cluster=self.name)
         return self
 
     @property
@@ -103,6 +113,24 @@ class OntapClusterConfig(BaseModel):
         if self.ca_bundle_file is not None:
             return str(self.ca_bundle_file)
         return True
+
+    def at_svm_lif(self, address: str) -> OntapClusterConfig:
+        """The settings for talking to one of the cluster's SVM management LIFs at `address`.
+
+        SVM-scoped accounts log in there, not at the cluster address (see docs/seed-secret.md). Same
+        scheme and port as the cluster address; TLS is verified with `svmCaBundleFile`, or else as
+        for the cluster address (`caBundleFile`, `insecure`); `svmInsecure: true` turns it off.
+        """
+        host = f"[{address}]" if ":" in address else address
+        if self.svm_insecure:
+            tls: dict[str, Any] = {"insecure": True, "ca_bundle_file": None}
+        elif self.svm_ca_bundle_file is not None:
+            tls = {"insecure": False, "ca_bundle_file": self.svm_ca_bundle_file}
+        elif self.svm_insecure is False:
+            tls = {"insecure": False, "ca_bundle_file": self.ca_bundle_file}
+        else:
+            tls = {}
+        return self.model_copy(update={"endpoint": f"{self.scheme}://{host}:{self.port}", **tls})
 
     def credentials(self) -> tuple[str, SecretStr]:
         """The resolved username and password."""

@@ -17,8 +17,8 @@ def provider_config(offset: int = 10) -> dict[str, Any]:
         "apiVersion": API_VERSION,
         "kind": KIND,
         "svmIpaddresses": {
-            "managementLif": f"10.0.0.{offset}",
-            "dataLifs": [f"10.0.0.{offset + 1}", f"10.0.0.{offset + 2}"],
+            "managementLif": f"127.0.0.{offset}",
+            "dataLifs": [f"127.0.0.{offset + 1}", f"127.0.0.{offset + 2}"],
         },
     }
 

@@ -51,28 +51,39 @@ def remember_login(state: Any, username: str, password: SecretStr, result: Login
     state.put(STATE_LOGINS, results)
 
 
-async def login_as(
-    client: Any, svm: Any, username: str, password: SecretStr, state: Any = None
-) -> LoginResult:
-    """Authenticate to ONTAP as the account (reusing this pass's answer for the same password).
+def login_address(ctx: StepContext) -> str:
+    """Where the shoot's account logs in: the SVM's management LIF of the providerConfig."""
+    assert ctx.provider_config is not None
+    return str(ctx.provider_config.management_lif)
 
-    An answer that is neither yes nor no (ONTAP unreachable, ...) is raised: a password is never
-    judged wrong because ONTAP could not be asked.
+
+async def login_as(
+    client: Any, svm: Any, username: str, password: SecretStr, address: str, state: Any = None
+) -> LoginResult:
+    """Authenticate as the account at the SVM's management LIF (reusing this pass's answer).
+
+    An answer that is neither yes nor no (LIF unreachable, TLS refused, 403, ...) is raised, also
+    when it comes from this pass's memo: a password is never judged wrong because ONTAP could not
+    be asked, and the question is not asked twice in one pass.
     """
     cached = None if state is None else (state.get(STATE_LOGINS) or {}).get(_fingerprint(username, password))
     result: LoginResult = (
-        cached if cached is not None else await ontap_account.check_login(client, svm, username, password)
+        cached
+        if cached is not None
+        else await ontap_account.check_login(client, svm, username, password, address)
     )
-    if result.status is LoginStatus.ERROR and result.error is not None:
-        raise result.error
     if state is not None and cached is None:
         remember_login(state, username, password, result)
+    if result.status is LoginStatus.ERROR and result.error is not None:
+        raise result.error
     return result
 
 
-async def login(client: Any, svm: Any, username: str, password: SecretStr, state: Any = None) -> Login:
+async def login(
+    client: Any, svm: Any, username: str, password: SecretStr, address: str, state: Any = None
+) -> Login:
     """OK when ONTAP accepts the password for the account, REJECTED otherwise."""
-    result = await login_as(client, svm, username, password, state)
+    result = await login_as(client, svm, username, password, address, state)
     return Login.OK if result.ok else Login.REJECTED
 
 
@@ -88,14 +99,15 @@ async def set_account_password(
 async def observe_credentials(
     ctx: StepContext, client: Any, svm: Any, view: SecretView
 ) -> tuple[CredentialsObservation, AccountInfo | None]:
-    """Observe what the decision needs: at most one login, plus one admin read when the login fails."""
+    """Observe what the decision needs: at most one login, plus one admin read of the account
+    unless this pass's observation already made it."""
     username = view.username
     current_login = pending_login = Login.NOT_TRIED
     account: AccountInfo | None = None
     for which in logins_to_try(view):
         password = view.pending if which == "pending" else view.password
         assert password is not None
-        result = await login_as(client, svm, username, password, ctx.state)
+        result = await login_as(client, svm, username, password, login_address(ctx), ctx.state)
         answer = Login.OK if result.ok else Login.REJECTED
         account = result.account if result.ok else None
         if which == "pending":
@@ -170,7 +182,7 @@ class AccountStep:
                 actions.extend(report.actions or [f"created {object_ref}"])
                 ctx.state.put(STATE_LOGINS, {})  # answers from before the account existed no longer hold
                 # Prove the new account takes the stored password; the seed-secret step then only confirms it.
-                answer = await login(client, svm, username, create_with, ctx.state)
+                answer = await login(client, svm, username, create_with, login_address(ctx), ctx.state)
                 if answer is not Login.OK:
                     raise StepError(
                         self.name,

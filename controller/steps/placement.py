@@ -98,9 +98,10 @@ class PlacementStep:
         password = view.pending if view.has_pending else view.password
         if view.condition is not SecretCondition.VALID and not view.has_pending:
             password = None
-        observation = await observe_provisioned(ctx.ontap[cluster], svm_name, username, password)
+        address = str(ctx.provider_config.management_lif) if ctx.provider_config is not None else None
+        observation = await observe_provisioned(ctx.ontap[cluster], svm_name, username, password, address)
         ctx.state.put(STATE_OBSERVED, (cluster, observation))
-        if password is not None and observation.login is not None and observation.login.error is None:
+        if password is not None and observation.login is not None:
             remember_login(ctx.state, username, password, observation.login)
         return observation
 

@@ -352,7 +352,12 @@ class SeedSecretStep:
                 elif action in (Action.VERIFY_PENDING, Action.VERIFY_CURRENT):
                     password = view.pending if action is Action.VERIFY_PENDING else view.password
                     assert password is not None
-                    if await account_step.login(client, svm, username, password, ctx.state) is not Login.OK:
+                    if (
+                        await account_step.login(
+                            client, svm, username, password, account_step.login_address(ctx), ctx.state
+                        )
+                        is not Login.OK
+                    ):
                         raise self._error(
                             "PasswordNotAccepted",
                             f"{account_ref} rejects the password stored in {ref}; the next pass retries",

@@ -26,6 +26,7 @@ from ontap.fake.faults import (
 )
 from ontap.fake.handlers import accounts, bgp, cluster, control, interfaces, nvme, svms, volumes
 from ontap.fake.handlers.common import FAKE_KEY, FAULT_KEY, JOB_FAILURE_KEY, PRINCIPAL_KEY
+from ontap.fake.listeners import LISTENERS_KEY, management_lifs
 from ontap.fake.simulator import FakeOntap
 
 log = structlog.get_logger("ontap.fake")
@@ -68,6 +69,22 @@ def _template(request: web.Request) -> str:
     resource = request.match_info.route.resource
     canonical = resource.canonical if resource is not None else request.path
     return canonical.rstrip("/") or "/"
+
+
+async def _sync_lifs(request: web.Request, fake: FakeOntap) -> None:
+    """A management LIF may have come or gone with this request: serve exactly the current ones."""
+    listeners = request.app.get(LISTENERS_KEY)
+    if listeners is not None:
+        with fake.lock:
+            addresses = management_lifs(fake.state)
+        await listeners.sync(addresses)
+
+
+def _local_address(request: web.Request) -> str | None:
+    """The address the request arrived at (the cluster address or a management LIF)."""
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    return str(sockname[0]) if sockname else None
 
 
 def _drop_connection(request: web.Request) -> None:
@@ -121,7 +138,7 @@ async def _serve_api(
     if routing_error is not None:
         raise FakeApiError(routing_error.status, "3", f'API not found: "{request.method} {request.path}".')
     with fake.lock:
-        principal = authenticate(fake.state, request.headers.get("Authorization"))
+        principal = authenticate(fake.state, request.headers.get("Authorization"), _local_address(request))
     if principal is None:
         return unauthorized()
     request[PRINCIPAL_KEY] = principal
@@ -140,6 +157,8 @@ async def ontap_middleware(request: web.Request, handler: Handler) -> web.Stream
             return await handler(request)
         except FakeApiError as exc:
             return error_response(exc)
+        finally:
+            await _sync_lifs(request, fake)
     template = _template(request)
     status: int | None = None
     principal_name = claimed_user(request.headers.get("Authorization"))
@@ -152,6 +171,7 @@ async def ontap_middleware(request: web.Request, handler: Handler) -> web.Stream
         except FakeApiError as exc:
             response = error_response(exc)
         status = response.status
+        await _sync_lifs(request, fake)
         return response
     except ConnectionDropped:
         # aiohttp answers nothing on an aborted transport

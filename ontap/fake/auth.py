@@ -1,7 +1,8 @@
 """Basic authentication against the fake's accounts, and what an SVM-scoped account may read.
 
-Cluster-scoped accounts see everything. An SVM-scoped account may only read its own SVM, its
-SVM's interfaces and its own account record; collections are narrowed to those records.
+Cluster-scoped accounts see everything. An SVM-scoped account logs in only at a management LIF of
+its own SVM (see `ontap.fake.listeners`) and may only read what its role allows; collections are
+narrowed to its SVM's records.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import base64
 import binascii
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
+from ontap.fake.listeners import management_lifs
 from ontap.fake.store import FakeState
 
 
@@ -44,8 +47,15 @@ def _decode(authorization: str | None) -> tuple[str, str] | None:
     return (user, password) if separator else None
 
 
-def authenticate(state: FakeState, authorization: str | None) -> Principal | None:
-    """The principal whose password matches, or None (unknown user, wrong password, locked)."""
+def authenticate(
+    state: FakeState, authorization: str | None, local_address: str | None = None
+) -> Principal | None:
+    """The principal whose password matches, or None (unknown user, wrong password, locked).
+
+    An SVM-scoped account is let in only at a management LIF of its own SVM (`local_address`, the
+    address the request arrived at) and only with the `http` application, as ONTAP does; at the
+    cluster address it gets the same 401 as a wrong password.
+    """
     credentials = _decode(authorization)
     if credentials is None:
         return None
@@ -54,10 +64,19 @@ def authenticate(state: FakeState, authorization: str | None) -> Principal | Non
         if account["name"] != user or account.get("locked"):
             continue
         stored = str(account.get("_password", ""))
-        if stored and hmac.compare_digest(stored.encode(), password.encode()):
-            scope_uuid = None if account.get("scope") == "cluster" else account["owner"]["uuid"]
-            return Principal(user=user, svm_uuid=scope_uuid)
+        if not stored or not hmac.compare_digest(stored.encode(), password.encode()):
+            continue
+        if account.get("scope") == "cluster":
+            return Principal(user=user)
+        svm_uuid = account["owner"]["uuid"]
+        if _has_http(account) and management_lifs(state).get(local_address or "") == svm_uuid:
+            return Principal(user=user, svm_uuid=svm_uuid)
     return None
+
+
+def _has_http(account: dict[str, Any]) -> bool:
+    applications = account.get("applications") or []
+    return any(isinstance(a, dict) and a.get("application") == "http" for a in applications)
 
 
 # (method, route template) an SVM-scoped account may call; instance routes are checked further.

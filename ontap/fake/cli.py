@@ -13,9 +13,10 @@ from aiohttp import web
 
 from ontap.fake.app import build_app
 from ontap.fake.jobs import JobTiming
+from ontap.fake.listeners import LISTENERS_KEY, LifListeners, management_lifs
 from ontap.fake.simulator import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER, FakeOntap, FakeSettings
 from ontap.fake.store import FakeState
-from ontap.fake.tls import server_context
+from ontap.fake.tls import SERVER_NAMES, FakeCertificateAuthority
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,14 +52,20 @@ async def serve(args: argparse.Namespace) -> None:
     state = FakeState.load(args.state) if args.state is not None and args.state.exists() else None
     fake = FakeOntap(settings, state)
     ssl_context = None
+    ca = None
     if not args.http:
         if args.ca_out is None:
             raise SystemExit("ontap-fake: HTTPS needs --ca-out PATH (or use --http)")
-        ssl_context = server_context(args.ca_out, (args.host,))
-    runner = web.AppRunner(build_app(fake), shutdown_timeout=5.0, access_log=None)
+        ca = FakeCertificateAuthority(args.ca_out)
+        ssl_context = ca.server_context((*SERVER_NAMES, args.host))
+    app = build_app(fake)
+    runner = web.AppRunner(app, shutdown_timeout=5.0, access_log=None)
+    listeners = LifListeners(runner, args.port, ca, args.host)
+    app[LISTENERS_KEY] = listeners
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port, ssl_context=ssl_context)
     await site.start()
+    await listeners.sync(management_lifs(fake.state))
     scheme = "http" if args.http else "https"
     print(f"ontap-fake listening on {scheme}://{args.host}:{args.port}", flush=True)
     stop = asyncio.Event()

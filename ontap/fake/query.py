@@ -7,11 +7,13 @@ Filter values use ONTAP's operators: `a|b` (either), `*` (wildcard), `!x` (not),
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from ontap.fake.errors import FakeApiError, bad_field
+from ontap.fake.errors import UNEXPECTED_ARGUMENT, FakeApiError, bad_field, invalid_fields
+
+KnownField = Callable[[str], bool]
 
 CONTROL_PARAMETERS = frozenset(
     {"fields", "max_records", "return_records", "return_timeout", "start", "order_by"}
@@ -128,6 +130,22 @@ def filters_of(query: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in query.items() if k not in CONTROL_PARAMETERS and not k.startswith("start.")}
 
 
+def check_names(query: Mapping[str, str], known: KnownField | None) -> None:
+    """Refuse `fields=` entries (262197) and filters naming fields the resource does not have.
+
+    ONTAP's code for an unknown filter is not documented; the fake answers 262179 "Unexpected
+    argument", ONTAP's code for an argument an operation does not take (see docs/fake-ontap.md).
+    """
+    if known is None:
+        return
+    for name in split_fields(query.get("fields")):
+        if not known(name):
+            raise invalid_fields(name)
+    for name in filters_of(query):
+        if not known(name):
+            raise FakeApiError(400, UNEXPECTED_ARGUMENT, f'Unexpected argument "{name}".', name)
+
+
 def _is_true(raw: str | None, default: bool) -> bool:
     if raw is None:
         return default
@@ -140,8 +158,10 @@ def collection(
     records: Iterable[Mapping[str, Any]],
     key_fields: Sequence[str],
     sort_key: Any,
+    known: KnownField | None = None,
 ) -> dict[str, Any]:
     """ONTAP's collection answer for `records` (already rendered with `_links`) under `query`."""
+    check_names(query, known)
     filters = filters_of(query)
     selected = sorted((r for r in records if matches(r, filters)), key=sort_key)
     if not _is_true(query.get("return_records"), default=True):
@@ -181,9 +201,13 @@ def _href(path: str, query: Mapping[str, str]) -> str:
 
 
 def instance(
-    record: Mapping[str, Any], query: Mapping[str, str], key_fields: Sequence[str]
+    record: Mapping[str, Any],
+    query: Mapping[str, str],
+    key_fields: Sequence[str],
+    known: KnownField | None = None,
 ) -> dict[str, Any]:
     """ONTAP's answer for one record: all fields, or the key fields plus `fields=`."""
+    check_names(query, known)
     fields = split_fields(query.get("fields"))
     if not fields:
         return dict(record)

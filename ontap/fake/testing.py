@@ -19,10 +19,11 @@ from aiohttp import web
 from ontap.fake.app import build_app
 from ontap.fake.faults import FaultBook
 from ontap.fake.jobs import JobTiming
+from ontap.fake.listeners import LISTENERS_KEY, LifListeners, management_lifs
 from ontap.fake.request_log import LoggedRequest, RequestLog
 from ontap.fake.simulator import DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_USER, FakeOntap, FakeSettings
 from ontap.fake.store import FakeState, Record
-from ontap.fake.tls import server_context
+from ontap.fake.tls import SERVER_NAMES, FakeCertificateAuthority
 
 STARTUP_TIMEOUT = 10.0
 SHUTDOWN_TIMEOUT = 5.0
@@ -147,6 +148,7 @@ class FakeOntapServer:
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
+        self._listeners: LifListeners | None = None
         self._thread: threading.Thread | None = None
         self.faults = FaultControl(self.fake)
         self.requests = RequestLogView(self.fake)
@@ -210,17 +212,36 @@ class FakeOntapServer:
 
     async def _start_site(self) -> None:
         ssl_context = None
+        ca = None
         if self.tls:
             if self._wanted_ca_path is None:
                 self._tempdir = tempfile.TemporaryDirectory(prefix="fake-ontap-")
                 self.ca_path = Path(self._tempdir.name) / "ca.pem"
             else:
                 self.ca_path = self._wanted_ca_path
-            ssl_context = server_context(self.ca_path, (self.host,))
-        self._runner = web.AppRunner(build_app(self.fake), shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
+            ca = FakeCertificateAuthority(self.ca_path)
+            ssl_context = ca.server_context((*SERVER_NAMES, self.host))
+        app = build_app(self.fake)
+        self._runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None)
+        self._listeners = LifListeners(self._runner, self.port, ca, self.host)
+        app[LISTENERS_KEY] = self._listeners
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ssl_context)
         await site.start()
+        await self._listeners.sync(management_lifs(self.fake.state))
+
+    def sync_listeners(self) -> frozenset[str]:
+        """Serve the management LIFs the state has now (after changing `state` directly); returns them.
+
+        Requests through the API keep the listeners in line by themselves.
+        """
+        if self._loop is None or self._listeners is None:
+            return frozenset()
+        with self.fake.lock:
+            addresses = management_lifs(self.fake.state)
+        future = asyncio.run_coroutine_threadsafe(self._listeners.sync(addresses), self._loop)
+        future.result(STARTUP_TIMEOUT)
+        return self._listeners.addresses
 
     async def _stop_site(self) -> None:
         if self._runner is not None:
@@ -239,9 +260,22 @@ class FakeOntapServer:
             self._tempdir.cleanup()
             self._tempdir = None
 
+    def set_lif_reachable(self, address: str, reachable: bool) -> None:
+        """Cut a management LIF off (nothing answers at `address`, as behind a broken route) or restore it."""
+        if self._listeners is None:
+            raise RuntimeError("fake ONTAP server is not started")
+        if reachable:
+            self._listeners.unreachable.discard(address)
+        else:
+            self._listeners.unreachable.add(address)
+        self.sync_listeners()
+
     def reset(self) -> None:
         """Seed state, no faults, empty request log."""
         self.fake.reset()
+        if self._listeners is not None:
+            self._listeners.unreachable.clear()
+        self.sync_listeners()
 
     def peak_in_flight(self, *, reset: bool = False) -> int:
         """The most API requests served at the same time (since the start, the last reset or call with
@@ -273,6 +307,7 @@ class FakeOntapServer:
     def load(self, path: Path) -> None:
         """Load the state from a JSON file."""
         self.fake.load(path)
+        self.sync_listeners()
 
     def __enter__(self) -> FakeOntapServer:
         return self.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import enum
 from dataclasses import dataclass
 from urllib.parse import quote_plus
@@ -17,11 +18,10 @@ from ontap.errors import (
     OntapBusy,
     OntapError,
     OntapInvalidInput,
-    OntapNotFound,
     OntapTransient,
     OntapUnauthenticated,
 )
-from ontap.models import ACCOUNT_FIELDS, AccountInfo, SvmInfo, account_from
+from ontap.models import AccountInfo, IpInterfaceInfo, SvmInfo
 from ontap.provisioning import reads
 from ontap.provisioning.report import StepReport
 
@@ -181,16 +181,20 @@ class LoginStatus(enum.StrEnum):
 
     OK = "ok"
     REJECTED = "rejected"
-    ACCOUNT_MISSING = "account-missing"
     ERROR = "error"
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    """A login's outcome; `error` is set only for `ERROR` (ONTAP could not say yes or no)."""
+    """A login's outcome; `error` is set only for `ERROR` (ONTAP could not say yes or no).
+
+    A successful login carries what it read: the SVM's interfaces; `account` is the admin's view of
+    the account when the caller read it in the same pass (see `observe_provisioned`).
+    """
 
     status: LoginStatus
     account: AccountInfo | None = None
+    interfaces: tuple[IpInterfaceInfo, ...] | None = None
     error: OntapError | None = None
 
     @property
@@ -199,32 +203,34 @@ class LoginResult:
         return self.status is LoginStatus.OK
 
 
-async def check_login(client: OntapClient, svm: SvmInfo, username: str, password: SecretStr) -> LoginResult:
-    """Log in as the account and read its own record: proves it exists and the password works (1 request).
+async def check_login(
+    client: OntapClient, svm: SvmInfo, username: str, password: SecretStr, address: str
+) -> LoginResult:
+    """Log in as the SVM account at the SVM's management LIF `address` (1 request).
 
-    401 means the password is wrong or the account does not exist (ONTAP does not tell which);
-    `ACCOUNT_MISSING` is a 404 for a login that ONTAP accepted. Other failures are `ERROR`.
+    ONTAP lets an SVM-scoped account in only at a management interface of its own SVM (netapp-ontap,
+    `resources/account_password.py`), which is also where the shoot's Trident logs in, so this proves
+    what the shoot needs. The request reads the SVM's interfaces, which the vsadmin role may read.
+    Only a 401 there means the password (or the account) is wrong: `REJECTED`. Anything else that
+    is not an answer (LIF unreachable, TLS refused, 403, timeout, ...) is `ERROR`, never a verdict.
     """
-    user_client = client.as_user(username, password)
-    path = f"/api/security/accounts/{quote_plus(svm.uuid)}/{quote_plus(username)}"
-
-    def read(conn: HostConnection) -> dict[str, object]:
-        account = Account(owner={"uuid": svm.uuid}, name=username)
-        account.set_connection(conn)  # the library's get() takes no connection argument
-        account.get(fields=ACCOUNT_FIELDS)
-        return dict(account.to_dict())
-
+    user_client = client.as_user(username, password, address=address)
     try:
-        record = await user_client.run(
-            read, operation=f"GET {path}", target=f"login as {username} on svm {svm.name}", mutating=False
-        )
+        interfaces = await reads.list_interfaces(user_client, svm)
     except OntapUnauthenticated:
         return LoginResult(LoginStatus.REJECTED)
-    except OntapNotFound:
-        return LoginResult(LoginStatus.ACCOUNT_MISSING)
     except OntapError as exc:
-        return LoginResult(LoginStatus.ERROR, error=exc)
-    return LoginResult(LoginStatus.OK, account=account_from(record))
+        return LoginResult(LoginStatus.ERROR, error=_check_not_possible(exc, username, address, svm))
+    return LoginResult(LoginStatus.OK, interfaces=tuple(interfaces))
+
+
+def _check_not_possible(error: OntapError, username: str, address: str, svm: SvmInfo) -> OntapError:
+    """The same error, saying that the password could not be checked (and so was left alone)."""
+    named = copy.copy(error)
+    named.target = f"login as {username} at management LIF {address} of SVM {svm.name}"
+    named.description = f"the password check cannot run, the password is left unchanged: {error.description}"
+    named.args = (named._render(),)
+    return named
 
 
 async def _patch(client: OntapClient, svm: SvmInfo, username: str, body: dict[str, object]) -> None:

@@ -1,9 +1,9 @@
-"""The steady-state check of an already provisioned shoot: at most 3 ONTAP reads, no writes."""
+"""The steady-state check of an already provisioned shoot: 3 ONTAP reads, no writes."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import SecretStr
 
@@ -11,7 +11,7 @@ from ontap.client import OntapClient
 from ontap.models import IpInterfaceInfo, SvmInfo
 from ontap.provisioning.account import LoginResult, check_login
 from ontap.provisioning.lifs import DesiredLifs, decide_lifs
-from ontap.provisioning.reads import find_svm, list_interfaces
+from ontap.provisioning.reads import find_account, find_svm, list_interfaces
 from ontap.provisioning.svm import DesiredSvm, SvmAction, decide_svm
 
 
@@ -28,30 +28,43 @@ class Observation:
 
 
 async def observe_provisioned(
-    client: OntapClient, svm_name: str, account_name: str, password: SecretStr | None
+    client: OntapClient,
+    svm_name: str,
+    account_name: str,
+    password: SecretStr | None,
+    management_ip: str | None = None,
 ) -> Observation:
-    """(1) the SVM by name, then concurrently (2) its interfaces and (3) a login as the account.
+    """(1) the SVM by name, then concurrently (2) a login as the account at the SVM's management LIF,
+    reading the SVM's interfaces, and (3) the account as the cluster admin sees it (role, lock).
 
-    The login is skipped without a password. Errors of (1) and (2) are raised; a failed login is
-    reported in `login` (see `check_login`), so the caller decides whether to repair the password.
+    Without a password or management address, or when the login does not succeed, the interfaces
+    are read as the admin instead (a 4th request, only outside the steady state). Errors of the
+    admin reads are raised; a failed login is reported in `login` (see `check_login`), so the
+    caller decides whether to repair the password.
     """
     svm = await find_svm(client, svm_name)
     if svm is None:
         return Observation(cluster=client.name, svm_name=svm_name, account_name=account_name, svm=None)
-    interfaces_task = list_interfaces(client, svm)
-    if password is None:
-        interfaces = await interfaces_task
-        login = None
+    login: LoginResult | None = None
+    if password is None or management_ip is None:
+        interfaces = tuple(await list_interfaces(client, svm))
     else:
-        interfaces, login = await asyncio.gather(
-            interfaces_task, check_login(client, svm, account_name, password)
+        answer, account = await asyncio.gather(
+            check_login(client, svm, account_name, password, management_ip),
+            find_account(client, svm, account_name),
         )
+        if answer.ok and answer.interfaces is not None:
+            interfaces = answer.interfaces
+            answer = replace(answer, account=account)
+        else:
+            interfaces = tuple(await list_interfaces(client, svm))
+        login = answer
     return Observation(
         cluster=client.name,
         svm_name=svm_name,
         account_name=account_name,
         svm=svm,
-        interfaces=tuple(interfaces),
+        interfaces=interfaces,
         login=login,
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from ontap.fake.listeners import management_lifs
 from ontap.fake.testing import FakeOntapServer
 from ontap.naming import account_name, svm_name
 from tests.chaos.bed import Admin, ShootUnderTest
@@ -64,8 +65,12 @@ def every_password(fake: FakeOntapServer) -> set[str]:
 
 
 async def authenticates(fake: FakeOntapServer, owner_uuid: str, username: str, password: str) -> bool:
-    """Log in to the fake as the SVM account and read its own account record."""
-    url = f"{fake.url}/api/security/accounts/{owner_uuid}/{username}"
+    """Log in to the fake as the SVM account where ONTAP lets it in: a management LIF of its SVM."""
+    with fake.lock:
+        addresses = [a for a, svm in management_lifs(fake.state).items() if svm == owner_uuid]
+    if not addresses:
+        return False
+    url = f"{fake.scheme}://{addresses[0]}:{fake.port}/api/network/ip/interfaces?svm.uuid={owner_uuid}"
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     async with (
         aiohttp.ClientSession(headers={"Authorization": f"Basic {token}"}) as session,

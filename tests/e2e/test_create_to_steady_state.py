@@ -46,7 +46,7 @@ def _extension(namespace: str) -> dict[str, Any]:
     provider_config = {
         "apiVersion": "ontap.metal.extensions.gardener.cloud/v1alpha1",
         "kind": "TridentConfig",
-        "svmIpaddresses": {"managementLif": "10.0.0.10", "dataLifs": ["10.0.0.11", "10.0.0.12"]},
+        "svmIpaddresses": {"managementLif": "127.0.0.10", "dataLifs": ["127.0.0.11", "127.0.0.12"]},
     }
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
@@ -110,7 +110,7 @@ async def test_create_succeeds_and_steady_state_is_cheap(kube: Any, fake_ontap: 
         client = ontap["fake"]
         svm = await find_svm(client, svm_name(PROJECT))
         assert svm is not None
-        login = await check_login(client, svm, username, password)
+        login = await check_login(client, svm, username, password, "127.0.0.10")
         assert str(login.status) == "ok"
 
         # The very next (periodic) pass is the steady state: 3 ONTAP reads, no writes anywhere.

@@ -111,8 +111,8 @@ def test_svm_account_sees_only_its_own_svm(
 ) -> None:
     mine = create_svm(fake_ontap_admin, "p-mine")
     theirs = create_svm(fake_ontap_admin, "p-theirs")
-    create_lif(fake_ontap_admin, mine, "data1", "10.7.0.1")
-    create_lif(fake_ontap_admin, theirs, "data1", "10.7.0.2")
+    create_lif(fake_ontap_admin, mine, "data1", "127.7.0.1")
+    create_lif(fake_ontap_admin, theirs, "data1", "127.7.0.2")
     create_account(fake_ontap_admin, mine, "p-mine-user")
     create_account(fake_ontap_admin, theirs, "p-theirs-user")
     conn = as_user(fake_ontap, "p-mine-user", ACCOUNT_PASSWORD)
@@ -122,7 +122,7 @@ def test_svm_account_sees_only_its_own_svm(
     own.get(fields="name,state")
     assert own.name == "p-mine"
     assert [s.name for s in Svm.get_collection(connection=conn)] == ["p-mine"]
-    assert [i.ip.address for i in IpInterface.get_collection(connection=conn, fields="ip")] == ["10.7.0.1"]
+    assert [i.ip.address for i in IpInterface.get_collection(connection=conn, fields="ip")] == ["127.7.0.1"]
     assert [a.name for a in Account.get_collection(connection=conn)] == ["p-mine-user"]
     assert own_account(conn, mine.uuid).name == "p-mine-user"
 

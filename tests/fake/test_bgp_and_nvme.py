@@ -15,19 +15,19 @@ from tests.fake.builders import change, code_of, create_lif, create_svm
 def test_peer_group_lifecycle(fake_ontap_admin: HostConnection) -> None:
     assert BgpPeerGroup.count_collection(connection=fake_ontap_admin) == 0
     svm = create_svm(fake_ontap_admin, "p-bgp")
-    create_lif(fake_ontap_admin, svm, "bgp1", "10.10.0.1")
+    create_lif(fake_ontap_admin, svm, "bgp1", "127.10.0.1")
     group = BgpPeerGroup(
         name="pg1",
         ipspace={"name": "Default"},
         local={"interface": {"name": "bgp1"}},
-        peer={"address": "10.10.0.254", "asn": 65001},
+        peer={"address": "127.10.0.254", "asn": 65001},
     )
     group.set_connection(fake_ontap_admin)
     group.post()
     assert group.uuid
     assert BgpPeerGroup.count_collection(connection=fake_ontap_admin) == 1
 
-    group.peer.address = "10.10.0.250"
+    group.peer.address = "127.10.0.250"
     change(group, name="pg1-renamed")
     group.patch()
     fresh = BgpPeerGroup(uuid=group.uuid)
@@ -36,12 +36,12 @@ def test_peer_group_lifecycle(fake_ontap_admin: HostConnection) -> None:
     assert (fresh.name, fresh.peer.asn, fresh.peer.address, fresh.state) == (
         "pg1-renamed",
         65001,
-        "10.10.0.250",
+        "127.10.0.250",
         "up",
     )
 
     duplicate = BgpPeerGroup(
-        name="pg1-renamed", local={"interface": {"name": "bgp1"}}, peer={"address": "10.10.0.253"}
+        name="pg1-renamed", local={"interface": {"name": "bgp1"}}, peer={"address": "127.10.0.253"}
     )
     duplicate.set_connection(fake_ontap_admin)
     with pytest.raises(NetAppRestError) as exc:

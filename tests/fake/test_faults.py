@@ -91,7 +91,7 @@ def test_apply_then_fail_keeps_the_change(
     fake_ontap.faults.add(
         {"type": "apply_then_fail", "status": 500}, method="POST", path="/api/network/ip/interfaces"
     )
-    lif = IpInterface(name="data1", svm={"uuid": svm.uuid}, ip={"address": "10.8.0.1", "netmask": "24"})
+    lif = IpInterface(name="data1", svm={"uuid": svm.uuid}, ip={"address": "127.8.0.1", "netmask": "24"})
     lif.set_connection(fake_ontap_admin)
     with pytest.raises(NetAppRestError) as exc:
         lif.post()
@@ -151,7 +151,7 @@ def test_job_failure_on_a_synchronous_call_is_an_error(
     fake_ontap.faults.add(
         {"type": "job_failure", "code": "1"}, method="POST", path="/api/network/ip/interfaces"
     )
-    lif = IpInterface(name="data1", svm={"uuid": svm.uuid}, ip={"address": "10.9.0.1", "netmask": "24"})
+    lif = IpInterface(name="data1", svm={"uuid": svm.uuid}, ip={"address": "127.9.0.1", "netmask": "24"})
     lif.set_connection(fake_ontap_admin)
     with pytest.raises(NetAppRestError) as exc:
         lif.post()

@@ -125,7 +125,7 @@ def test_delete_takes_lifs_and_accounts_along(
     fake_ontap: FakeOntapServer, fake_ontap_admin: HostConnection
 ) -> None:
     svm = create_svm(fake_ontap_admin, "p-del")
-    create_lif(fake_ontap_admin, svm, "data1", "10.1.0.10")
+    create_lif(fake_ontap_admin, svm, "data1", "127.1.0.10")
     create_account(fake_ontap_admin, svm, "p-del-user")
     svm.delete(poll=True)
 

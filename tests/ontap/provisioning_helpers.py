@@ -25,8 +25,9 @@ ACCOUNT = "dev--shoot"
 PASSWORD = SecretStr("Sh00t-Passw0rd-1")
 DESIRED_SVM = DesiredSvm(name=SVM_NAME, project_id=PROJECT_ID)
 DESIRED_LIFS = DesiredLifs(
-    data_ips=(IPv4Address("10.0.0.11"), IPv4Address("10.0.0.12")), management_ip=IPv4Address("10.0.0.10")
+    data_ips=(IPv4Address("127.0.0.11"), IPv4Address("127.0.0.12")), management_ip=IPv4Address("127.0.0.10")
 )
+MANAGEMENT_IP = str(DESIRED_LIFS.management_ip)
 DESIRED_ACCOUNT = DesiredAccount(name=ACCOUNT, password=PASSWORD)
 
 
@@ -89,8 +90,8 @@ def assert_fully_provisioned_once(fake: FakeOntapServer) -> None:
     assert len(svms) == 1, svms
     assert svms[0]["state"] == "running"
     assert interfaces_of(fake, SVM_NAME) == [
-        ("data1", "10.0.0.11"),
-        ("data2", "10.0.0.12"),
-        ("mgmt", "10.0.0.10"),
+        ("data1", "127.0.0.11"),
+        ("data2", "127.0.0.12"),
+        ("mgmt", "127.0.0.10"),
     ]
     assert len(accounts_named(fake, ACCOUNT)) == 1

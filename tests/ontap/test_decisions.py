@@ -95,7 +95,7 @@ class TestDecideSvm:
 
 
 DESIRED_LIFS = DesiredLifs(
-    data_ips=(IPv4Address("10.0.0.11"), IPv4Address("10.0.0.12")), management_ip="10.0.0.10"
+    data_ips=(IPv4Address("127.0.0.11"), IPv4Address("127.0.0.12")), management_ip="127.0.0.10"
 )
 
 
@@ -114,9 +114,9 @@ def lif(name: str, ip: str, policy: str, **changes: object) -> IpInterfaceInfo:
 
 def complete_lifs() -> list[IpInterfaceInfo]:
     return [
-        lif("data1", "10.0.0.11", "default-data-nvme-tcp"),
-        lif("data2", "10.0.0.12", "default-data-nvme-tcp"),
-        lif("mgmt", "10.0.0.10", "default-management"),
+        lif("data1", "127.0.0.11", "default-data-nvme-tcp"),
+        lif("data2", "127.0.0.12", "default-data-nvme-tcp"),
+        lif("mgmt", "127.0.0.10", "default-management"),
     ]
 
 
@@ -124,9 +124,9 @@ class TestDecideLifs:
     def test_desired_specs(self) -> None:
         specs = desired_specs(DESIRED_LIFS)
         assert [(s.name, str(s.ip), s.service_policy) for s in specs] == [
-            ("data1", "10.0.0.11", "default-data-nvme-tcp"),
-            ("data2", "10.0.0.12", "default-data-nvme-tcp"),
-            ("mgmt", "10.0.0.10", "default-management"),
+            ("data1", "127.0.0.11", "default-data-nvme-tcp"),
+            ("data2", "127.0.0.12", "default-data-nvme-tcp"),
+            ("mgmt", "127.0.0.10", "default-management"),
         ]
 
     def test_nothing_exists(self) -> None:
@@ -144,25 +144,25 @@ class TestDecideLifs:
 
     def test_wrong_ip_is_reported_not_fixed(self) -> None:
         lifs = complete_lifs()
-        lifs[0] = lif("data1", "10.0.0.99", "default-data-nvme-tcp")
+        lifs[0] = lif("data1", "127.0.0.99", "default-data-nvme-tcp")
         plan = decide_lifs(DESIRED_LIFS, lifs)
         assert plan.nothing_to_do
-        assert plan.drift == ("LIF data1 has IP 10.0.0.99, desired 10.0.0.11 (left alone)",)
+        assert plan.drift == ("LIF data1 has IP 127.0.0.99, desired 127.0.0.11 (left alone)",)
 
     def test_ip_held_by_another_name_is_reported(self) -> None:
-        lifs = [*complete_lifs()[1:], lif("custom", "10.0.0.11", "default-data-nvme-tcp")]
+        lifs = [*complete_lifs()[1:], lif("custom", "127.0.0.11", "default-data-nvme-tcp")]
         plan = decide_lifs(DESIRED_LIFS, lifs)
         assert not plan.missing
-        assert plan.drift == ("IP 10.0.0.11 wanted for LIF data1 is held by LIF custom (left alone)",)
+        assert plan.drift == ("IP 127.0.0.11 wanted for LIF data1 is held by LIF custom (left alone)",)
 
     def test_foreign_lifs_are_left_alone(self) -> None:
-        plan = decide_lifs(DESIRED_LIFS, [*complete_lifs(), lif("nfs1", "10.0.0.50", "default-data-files")])
+        plan = decide_lifs(DESIRED_LIFS, [*complete_lifs(), lif("nfs1", "127.0.0.50", "default-data-files")])
         assert plan.nothing_to_do
-        assert plan.drift == ("LIF nfs1 (10.0.0.50) is not managed by this extension (left alone)",)
+        assert plan.drift == ("LIF nfs1 (127.0.0.50) is not managed by this extension (left alone)",)
 
     def test_policy_and_enabled_drift_is_fixed_in_place(self) -> None:
         lifs = complete_lifs()
-        lifs[1] = lif("data2", "10.0.0.12", "default-data-files", enabled=False)
+        lifs[1] = lif("data2", "127.0.0.12", "default-data-files", enabled=False)
         plan = decide_lifs(DESIRED_LIFS, lifs)
         assert plan.fixes == (
             LifFix("data2", "uuid-data2", service_policy="default-data-nvme-tcp", enable=True),
@@ -190,10 +190,10 @@ class TestDecideLifs:
 
     def test_desired_ips_must_differ(self) -> None:
         with pytest.raises(ValueError, match="different"):
-            DesiredLifs(data_ips=(IPv4Address("10.0.0.1"),), management_ip="10.0.0.1")
+            DesiredLifs(data_ips=(IPv4Address("127.0.0.1"),), management_ip="127.0.0.1")
 
     def test_our_lifs_for_deletion(self) -> None:
-        lifs = [*complete_lifs(), lif("nfs1", "10.0.0.50", "x"), lif("data1x", "10.0.0.51", "x")]
+        lifs = [*complete_lifs(), lif("nfs1", "127.0.0.50", "x"), lif("data1x", "127.0.0.51", "x")]
         assert [i.name for i in our_lifs(lifs)] == ["data1", "data2", "mgmt"]
 
 

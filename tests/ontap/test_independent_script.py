@@ -55,8 +55,8 @@ def test_svm_lifs_and_account_with_plain_netapp_ontap(connection: HostConnection
     assert (fetched.name, fetched.state, fetched.comment) == ("pscript", "running", "script")
 
     for name, address, node, policy in (
-        ("data1", "10.1.0.11", "fake-01", "default-data-nvme-tcp"),
-        ("mgmt", "10.1.0.10", "fake-01", "default-management"),
+        ("data1", "127.1.0.11", "fake-01", "default-data-nvme-tcp"),
+        ("mgmt", "127.1.0.10", "fake-01", "default-management"),
     ):
         lif = IpInterface(
             name=name,
@@ -80,18 +80,23 @@ def test_svm_lifs_and_account_with_plain_netapp_ontap(connection: HostConnection
         password="Scr1pt-password",
     )
     account.post(connection=connection)
-    as_user = HostConnection(
-        connection.host,
-        username="scriptuser",
-        password="Scr1pt-password",
-        port=connection.port,
-        scheme="http",
-        verify=False,
+
+    # An SVM-scoped account logs in at a management LIF of its own SVM, not at the cluster address.
+    def as_user(host: str) -> HostConnection:
+        return HostConnection(
+            host, username="scriptuser", password="Scr1pt-password", port=connection.port, scheme="http"
+        )
+
+    with pytest.raises(NetAppRestError) as at_cluster:
+        list(IpInterface.get_collection(connection=as_user(connection.host), **{"svm.uuid": svm.uuid}))
+    assert at_cluster.value.status_code == 401
+    seen = IpInterface.get_collection(
+        connection=as_user("127.1.0.10"), **{"svm.uuid": svm.uuid}, fields="name"
     )
-    own = Account(owner={"uuid": svm.uuid}, name="scriptuser")
-    own.set_connection(as_user)
-    own.get(fields="role")
-    assert own.role.name == "vsadmin"
+    assert sorted(i.name for i in seen) == ["data1", "mgmt"]
+    with pytest.raises(NetAppRestError) as at_data_lif:
+        list(IpInterface.get_collection(connection=as_user("127.1.0.11"), **{"svm.uuid": svm.uuid}))
+    assert at_data_lif.value.status_code in (401, None)  # a data LIF serves no management API
 
     with pytest.raises(NetAppRestError) as duplicate:
         again = Svm(name="pscript", aggregates=[{"name": "aggr1_fake_01"}])
@@ -104,7 +109,7 @@ def test_svm_lifs_and_account_with_plain_netapp_ontap(connection: HostConnection
         IpInterface(
             name="data1",
             svm={"uuid": svm.uuid},
-            ip={"address": "10.1.0.99", "netmask": "24"},
+            ip={"address": "127.1.0.99", "netmask": "24"},
             location={"home_node": {"name": "fake-01"}},
         ).post(connection=connection)
     assert error_code(duplicate_lif.value) == "1966140"

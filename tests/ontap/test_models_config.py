@@ -37,15 +37,15 @@ def test_interface_with_dotted_netmask() -> None:
             "uuid": "i1",
             "name": "data1",
             "svm": {"name": "p1", "uuid": "u1"},
-            "ip": {"address": "10.0.0.11", "netmask": "255.255.255.0"},
+            "ip": {"address": "127.0.0.11", "netmask": "255.255.255.0"},
             "location": {"home_node": {"name": "fake-01"}},
             "service_policy": {"name": "default-data-nvme-tcp"},
             "enabled": True,
         }
     )
     info = models.interface_from(resource.to_dict())
-    assert (str(info.ip), info.prefix_length, info.home_node, info.svm) == ("10.0.0.11", 24, "fake-01", "p1")
-    assert str(info.network) == "10.0.0.0/24"
+    assert (str(info.ip), info.prefix_length, info.home_node, info.svm) == ("127.0.0.11", 24, "fake-01", "p1")
+    assert str(info.network) == "127.0.0.0/24"
 
 
 def test_aggregate_volume_count_uses_the_hyphenated_key() -> None:

@@ -26,6 +26,7 @@ from tests.ontap.provisioning_helpers import (
     DESIRED_ACCOUNT,
     DESIRED_LIFS,
     DESIRED_SVM,
+    MANAGEMENT_IP,
     PASSWORD,
     SVM_NAME,
     assert_fully_provisioned_once,
@@ -41,7 +42,7 @@ async def test_steady_state_check_is_three_reads_and_says_nothing_to_do(
     await provision(ontap_client)
     fake_cluster.requests.clear()
 
-    observation = await observe.observe_provisioned(ontap_client, SVM_NAME, ACCOUNT, PASSWORD)
+    observation = await observe.observe_provisioned(ontap_client, SVM_NAME, ACCOUNT, PASSWORD, MANAGEMENT_IP)
 
     assert fake_cluster.requests.count() <= 3
     assert fake_cluster.requests.count(writes_only=True) == 0
@@ -61,7 +62,7 @@ async def test_steady_state_check_is_three_reads_and_says_nothing_to_do(
 async def test_observation_of_a_missing_svm_is_one_request(
     fake_cluster: FakeOntapServer, ontap_client: OntapClient
 ) -> None:
-    observation = await observe.observe_provisioned(ontap_client, SVM_NAME, ACCOUNT, PASSWORD)
+    observation = await observe.observe_provisioned(ontap_client, SVM_NAME, ACCOUNT, PASSWORD, MANAGEMENT_IP)
     assert observation.svm is None and observation.interfaces is None and observation.login is None
     assert fake_cluster.requests.count() == 1
 
@@ -135,17 +136,17 @@ async def test_lif_with_another_ip_is_reported_not_replaced(
 ) -> None:
     created, _ = await svm.ensure_svm(ontap_client, DESIRED_SVM)
     other = lifs.DesiredLifs.model_validate(
-        {"data_ips": ["10.0.0.99", "10.0.0.12"], "management_ip": "10.0.0.10"}
+        {"data_ips": ["127.0.0.99", "127.0.0.12"], "management_ip": "127.0.0.10"}
     )
     await lifs.ensure_lifs(ontap_client, created, other)
     fake_cluster.requests.clear()
 
     report = await lifs.ensure_lifs(ontap_client, created, DESIRED_LIFS)
 
-    assert report.drift == ["LIF data1 has IP 10.0.0.99, desired 10.0.0.11 (left alone)"]
+    assert report.drift == ["LIF data1 has IP 127.0.0.99, desired 127.0.0.11 (left alone)"]
     assert not report.changed
     assert fake_cluster.requests.count(writes_only=True) == 0
-    assert ("data1", "10.0.0.99") in interfaces_of(fake_cluster, SVM_NAME)
+    assert ("data1", "127.0.0.99") in interfaces_of(fake_cluster, SVM_NAME)
 
 
 async def test_lif_policy_drift_is_fixed_in_place(
@@ -175,7 +176,7 @@ async def test_bgp_peer_groups_make_vip_lifs(
             "uuid": "bgp1",
             "name": "pg1",
             "ipspace": {"name": "Default"},
-            "peer": {"address": "10.0.0.1", "asn": 65000},
+            "peer": {"address": "127.0.0.1", "asn": 65000},
             "state": "up",
         }
     created, _ = await svm.ensure_svm(ontap_client, DESIRED_SVM)
@@ -196,20 +197,23 @@ async def test_account_login_password_and_fixes(
     fake_cluster: FakeOntapServer, ontap_client: OntapClient
 ) -> None:
     created, _ = await svm.ensure_svm(ontap_client, DESIRED_SVM)
-    missing = await account.check_login(ontap_client, created, ACCOUNT, PASSWORD)
+    await lifs.ensure_lifs(ontap_client, created, DESIRED_LIFS)
+    missing = await account.check_login(ontap_client, created, ACCOUNT, PASSWORD, MANAGEMENT_IP)
     assert missing.status is account.LoginStatus.REJECTED
 
     await account.ensure_account(ontap_client, created, DESIRED_ACCOUNT)
-    assert (await account.check_login(ontap_client, created, ACCOUNT, PASSWORD)).ok
-    wrong = await account.check_login(ontap_client, created, ACCOUNT, SecretStr("Wr0ng-password"))
+    assert (await account.check_login(ontap_client, created, ACCOUNT, PASSWORD, MANAGEMENT_IP)).ok
+    wrong = await account.check_login(
+        ontap_client, created, ACCOUNT, SecretStr("Wr0ng-password"), MANAGEMENT_IP
+    )
     assert wrong.status is account.LoginStatus.REJECTED
 
     new_password = SecretStr("N3w-Passw0rd-22")
     report = await account.set_password(ontap_client, created, ACCOUNT, new_password)
     assert report.changed
     await account.set_password(ontap_client, created, ACCOUNT, new_password)
-    assert (await account.check_login(ontap_client, created, ACCOUNT, new_password)).ok
-    assert not (await account.check_login(ontap_client, created, ACCOUNT, PASSWORD)).ok
+    assert (await account.check_login(ontap_client, created, ACCOUNT, new_password, MANAGEMENT_IP)).ok
+    assert not (await account.check_login(ontap_client, created, ACCOUNT, PASSWORD, MANAGEMENT_IP)).ok
 
     with fake_cluster.lock:
         for record in fake_cluster.state.accounts.values():
@@ -228,9 +232,9 @@ async def test_login_error_is_not_a_rejection(
     created = await find_svm(ontap_client, SVM_NAME)
     assert created is not None
     fake_cluster.faults.add(
-        {"type": "error", "status": 500, "code": "8"}, method="GET", path="/api/security/*"
+        {"type": "error", "status": 500, "code": "8"}, method="GET", path="/api/network/ip/interfaces"
     )
-    result = await account.check_login(ontap_client, created, ACCOUNT, PASSWORD)
+    result = await account.check_login(ontap_client, created, ACCOUNT, PASSWORD, MANAGEMENT_IP)
     assert result.status is account.LoginStatus.ERROR
     assert isinstance(result.error, OntapTransient)
 

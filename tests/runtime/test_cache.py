@@ -37,7 +37,7 @@ def extension(namespace: str, name: str = "ontap", *, type_: str = "ontap", rv: 
             "providerConfig": {
                 "apiVersion": "ontap.metal.extensions.gardener.cloud/v1alpha1",
                 "kind": "TridentConfig",
-                "svmIpaddresses": {"managementLif": "10.1.1.1", "dataLifs": ["10.1.1.2", "10.1.1.3"]},
+                "svmIpaddresses": {"managementLif": "127.1.1.1", "dataLifs": ["127.1.1.2", "127.1.1.3"]},
             },
         },
         "status": {

@@ -27,7 +27,7 @@ PASSWORD = "Sup3r-s3cret-admin-pw"
 def cluster(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "name": "ontap-a",
-        "endpoint": "https://10.0.0.1",
+        "endpoint": "https://127.0.0.1",
         "username": "admin",
         "password": PASSWORD,
     }

@@ -18,7 +18,7 @@ SVM = "p1234abcd"
 
 
 def provider_config(
-    management: str = "10.0.0.10", data: tuple[str, ...] = ("10.0.0.11", "10.0.0.12"), **extra: Any
+    management: str = "127.0.0.10", data: tuple[str, ...] = ("127.0.0.11", "127.0.0.12"), **extra: Any
 ) -> ProviderConfig:
     return parse_provider_config(
         {
@@ -48,7 +48,7 @@ def controller_config(**trident: Any) -> ControllerConfig:
 def inputs(
     *,
     password: str = PASSWORD,
-    management: str = "10.0.0.10",
+    management: str = "127.0.0.10",
     storage_classes: list[StorageClassConfig] | None = None,
     **overrides: Any,
 ) -> TridentInputs:

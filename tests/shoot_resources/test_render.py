@@ -44,7 +44,7 @@ def test_backend_config_names_svm_lif_driver_and_credentials() -> None:
         "version": 1,
         "backendName": f"ontap-{SVM}",
         "storageDriverName": "ontap-san",
-        "managementLIF": "10.0.0.10",
+        "managementLIF": "127.0.0.10",
         "svm": SVM,
         "sanType": "nvme",
         "credentials": {"name": "ontap-svm-credentials"},
@@ -68,7 +68,7 @@ def test_provider_config_overrides_driver_and_san_type() -> None:
     spec = nas[f"TridentBackendConfig/ontap-{SVM}"]["spec"]
     assert spec["storageDriverName"] == "ontap-nas"
     assert "sanType" not in spec
-    assert spec["dataLIF"] == "10.0.0.11"
+    assert spec["dataLIF"] == "127.0.0.11"
     assert nas["StorageClass/ontap-gold"]["parameters"] == {"backendType": "ontap-nas"}
 
 
@@ -136,7 +136,7 @@ def test_management_lif_change_changes_only_the_backend_hash() -> None:
     before = {d.name: d.secret_name for d in render_shoot_resources(inputs(), None).managed_resources}
     after = {
         d.name: d.secret_name
-        for d in render_shoot_resources(inputs(management="10.0.0.20"), None).managed_resources
+        for d in render_shoot_resources(inputs(management="127.0.0.20"), None).managed_resources
     }
     assert before[names.CREDENTIALS_MR] == after[names.CREDENTIALS_MR]
     assert before[names.BACKEND_MR] != after[names.BACKEND_MR]

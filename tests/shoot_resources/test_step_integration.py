@@ -65,7 +65,7 @@ class Bed:
         config: ControllerConfig | None = None,
         verified: bool = True,
         state: dict[str, Any] | None = None,
-        management_lif: str = "10.0.0.10",
+        management_lif: str = "127.0.0.10",
     ) -> StepContext:
         values: dict[str, Any] = {"svm": SvmInfo(uuid="svm-uuid", name=SVM), **(state or {})}
         if verified:
@@ -324,7 +324,7 @@ async def test_a_terminating_managed_resource_does_not_hold_back_the_others(bed:
     before = await bed.managed_resources()
 
     with pytest.raises(StepError) as raised:
-        await ShootResourcesStep().reconcile(bed.context(management_lif="10.0.0.50"))
+        await ShootResourcesStep().reconcile(bed.context(management_lif="127.0.0.50"))
 
     assert raised.value.reason == "ManagedResourceTerminating"
     assert names.CREDENTIALS_MR in raised.value.message

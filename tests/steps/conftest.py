@@ -60,6 +60,7 @@ class Shoot:
         self.events = RecordedEvents()
         self.actuator = Actuator(bed.runtime, events=self.events)
         self.cluster = cluster_object(namespace, project_id)
+        self.config: dict[str, Any] = provider_config()
 
     @property
     def username(self) -> str:
@@ -69,14 +70,20 @@ class Shoot:
     def svm_name(self) -> str:
         return svm_name(self.project_id)
 
+    @property
+    def management_ip(self) -> str:
+        """Where the shoot's account logs in (the providerConfig's management LIF)."""
+        return str(self.config["svmIpaddresses"]["managementLif"])
+
     async def create(self, config: dict[str, Any] | None = None) -> None:
+        self.config = config or self.config
         api = k8s.CustomObjectsApi(self.bed.api_client)
         await api.create_cluster_custom_object(GROUP, VERSION, "clusters", self.cluster)
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "Extension",
             "metadata": {"name": "ontap", "namespace": self.namespace},
-            "spec": {"type": "ontap", "providerConfig": config or provider_config()},
+            "spec": {"type": "ontap", "providerConfig": self.config},
         }
         await api.create_namespaced_custom_object(GROUP, VERSION, self.namespace, "extensions", body)
 
@@ -146,7 +153,9 @@ class Shoot:
             password = secret.data["password"]
         svm = await find_svm(self.bed.client, self.svm_name)
         assert svm is not None
-        result = await check_login(self.bed.client, svm, self.username, SecretStr(password))
+        result = await check_login(
+            self.bed.client, svm, self.username, SecretStr(password), self.management_ip
+        )
         return result.ok
 
 

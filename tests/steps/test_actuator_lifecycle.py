@@ -148,13 +148,13 @@ async def test_lif_with_another_ip_is_reported_not_replaced(bed: ShootBed) -> No
     from tests.gardener_objects import provider_config
 
     config = provider_config()
-    config["svmIpaddresses"]["dataLifs"][0] = "10.0.0.99"
+    config["svmIpaddresses"]["dataLifs"][0] = "127.0.0.99"
     await shoot.patch_extension({"spec": {"providerConfig": config}})
     bed.fake.requests.clear()
     result = await shoot.reconcile()
     lifs = next(o for o in result.outcomes if o.condition_type == "LifsReady")
     assert lifs.status is ConditionStatus.FALSE
-    assert "10.0.0.99" in lifs.message
+    assert "127.0.0.99" in lifs.message
     assert bed.fake.requests.count(method="DELETE") == 0
     # The account and its secret are still verified and the operation reports the drift.
     assert [o.status for o in result.outcomes if o.condition_type == "SeedSecretReady"] == [

@@ -12,14 +12,14 @@ from controller.provider_config import API_VERSION, KIND, ProviderConfigError, p
 
 
 def config(**ips: Any) -> dict[str, Any]:
-    addresses = {"managementLif": "10.0.0.10", "dataLifs": ["10.0.0.11", "10.0.0.12"], **ips}
+    addresses = {"managementLif": "127.0.0.10", "dataLifs": ["127.0.0.11", "127.0.0.12"], **ips}
     return {"apiVersion": API_VERSION, "kind": KIND, "svmIpaddresses": addresses}
 
 
 def test_metal_stack_format_is_accepted() -> None:
     parsed = parse_provider_config(config())
-    assert parsed.management_lif == IPv4Address("10.0.0.10")
-    assert parsed.data_lifs == [IPv4Address("10.0.0.11"), IPv4Address("10.0.0.12")]
+    assert parsed.management_lif == IPv4Address("127.0.0.10")
+    assert parsed.data_lifs == [IPv4Address("127.0.0.11"), IPv4Address("127.0.0.12")]
     assert parsed.netmask_bits == 24
     assert parsed.storage_driver is None
 
@@ -43,12 +43,12 @@ def test_missing_provider_config_is_a_configuration_problem() -> None:
         ({**config(), "apiVersion": "v1"}, "providerConfig.apiVersion"),
         ({**config(), "kind": "Other"}, "providerConfig.kind"),
         (config(dataLifs=[]), "providerConfig.svmIpaddresses.dataLifs"),
-        (config(dataLifs=["10.0.0.11", "300.0.0.1"]), "providerConfig.svmIpaddresses.dataLifs[1]"),
+        (config(dataLifs=["127.0.0.11", "300.0.0.1"]), "providerConfig.svmIpaddresses.dataLifs[1]"),
         (config(managementLif="fe80::1"), "providerConfig.svmIpaddresses.managementLif"),
-        (config(dataLifs=["10.0.0.11", "10.0.0.11"]), "svmIpaddresses.dataLifs[1]: address 10.0.0.11"),
+        (config(dataLifs=["127.0.0.11", "127.0.0.11"]), "svmIpaddresses.dataLifs[1]: address 127.0.0.11"),
         (
-            config(dataLifs=["10.0.0.10"]),
-            "svmIpaddresses.dataLifs[0]: address 10.0.0.10 is already used by svmIpaddresses.managementLif",
+            config(dataLifs=["127.0.0.10"]),
+            "svmIpaddresses.dataLifs[0]: address 127.0.0.10 is already used by svmIpaddresses.managementLif",
         ),
         ({**config(), "netmaskBits": 40}, "providerConfig.netmaskBits"),
         ({**config(), "storageDriver": "nfs"}, "providerConfig.storageDriver"),

@@ -30,7 +30,9 @@ from ontap.fake.store import Record, account_key
 ACCOUNTS = "/api/security/accounts"
 KEY_FIELDS = ["owner.uuid", "owner.name", "name"]
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@\-]+")
-RESERVED_NAMES = frozenset({"root", "diag", "autosupport"})
+# Trident account_create_responses.go: 5636121 "reserved for use by the system", 5636126 AutoSupport
+RESERVED_NAMES = frozenset({"admin", "root", "diag"})
+AUTOSUPPORT_NAME = "autosupport"
 SVM_ROLES = frozenset(
     {
         "vsadmin",
@@ -43,7 +45,9 @@ SVM_ROLES = frozenset(
 )
 CLUSTER_ROLES = frozenset({"admin", "readonly", "backup", "autosupport", "none"})
 APPLICATIONS = frozenset({"http", "ontapi", "ssh", "console", "service_processor", "amqp"})
-PASSWORD_HISTORY = 6
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+PASSWORD_HISTORY = 6  # the current password and the 5 before it
 POST_FIELDS = {"name", "owner", "role", "applications", "password", "comment", "locked", "scope"}
 PATCH_FIELDS = {"role", "applications", "password", "comment", "locked"}
 
@@ -105,32 +109,65 @@ def _check_name(name: Any) -> str:
             f'The user name "{name}" contains invalid characters.',
             "name",
         )
-    if name in RESERVED_NAMES:
-        raise FakeApiError(400, errors.ACCOUNT_NAME_RESERVED, f'The user name "{name}" is reserved.', "name")
+    if name.lower() == AUTOSUPPORT_NAME:
+        raise FakeApiError(
+            400,
+            errors.ACCOUNT_NAME_AUTOSUPPORT,
+            "Cannot create a user with the username or role as AutoSupport because it is reserved by the system.",
+            "name",
+        )
+    if name.lower() in RESERVED_NAMES:
+        raise FakeApiError(
+            400, errors.ACCOUNT_NAME_RESERVED, "The user account name is reserved for use by the system.", "name"
+        )
     return name
 
 
-def _check_password(password: Any) -> str:
-    if not isinstance(password, str) or not 8 <= len(password) <= 128:
-        # the message never repeats the password
+def _check_password(password: Any, user: str) -> str:
+    """ONTAP's password rules (Trident account_create/modify_responses.go); messages never repeat it."""
+    if not isinstance(password, str):
+        raise bad_field("password", "<password>")
+    if len(password) < PASSWORD_MIN_LENGTH:
         raise FakeApiError(
-            400, errors.PASSWORD_LENGTH, "The password must be between 8 and 128 characters.", "password"
+            400,
+            errors.PASSWORD_TOO_SHORT,
+            "The minimum length for new password does not meet the policy.",
+            "password",
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise FakeApiError(
+            400, errors.PASSWORD_TOO_LONG, "The password exceeds the maximum supported length.", "password"
+        )
+    if user.lower() in password.lower():
+        raise FakeApiError(
+            400, errors.PASSWORD_CONTAINS_USER, "The password cannot contain the username.", "password"
         )
     return password
 
 
 def _new_password(account: Record, password: Any) -> dict[str, Any]:
     """The bookkeeping for a password change; ONTAP refuses the current and recent passwords."""
-    wanted = _check_password(password)
-    recent = [account.get("_password"), *account.get("_password_history", [])][:PASSWORD_HISTORY]
-    if wanted in recent:
+    wanted = _check_password(password, account["name"])
+    current = account.get("_password")
+    history = [p for p in account.get("_password_history", []) if p][: PASSWORD_HISTORY - 1]
+    if wanted == current:
+        # the wording NetApp's Ansible collection matches (tests/unit/.../test_na_ontap_user.py)
         raise FakeApiError(
             400,
-            errors.PASSWORD_REUSED,
-            f"New password must be different than the last {PASSWORD_HISTORY} passwords.",
+            errors.PASSWORD_SAME_AS_OLD,
+            "New password must be different than the old password.",
             "password",
         )
-    return {"_password": wanted, "_password_history": [p for p in recent if p][: PASSWORD_HISTORY - 1]}
+    if wanted in history:
+        # the wording NetApp's Ansible collection matches (plugins/modules/na_ontap_user.py)
+        raise FakeApiError(
+            400,
+            errors.PASSWORD_IN_HISTORY,
+            f"New password must be different than last {PASSWORD_HISTORY} passwords.",
+            "password",
+        )
+    kept = [p for p in [current, *history] if p][: PASSWORD_HISTORY - 1]
+    return {"_password": wanted, "_password_history": kept}
 
 
 def _role(value: Any, svm_scoped: bool) -> dict[str, str]:
@@ -190,7 +227,7 @@ async def create_account(request: web.Request) -> web.Response:
         if "comment" in body:
             account["comment"] = body["comment"]
         if "password" in body:
-            account["_password"] = _check_password(body["password"])
+            account["_password"] = _check_password(body["password"], name)
         fake.state.accounts[key] = account
         return respond({}, status=201, headers={"Location": href_of(account)})
 

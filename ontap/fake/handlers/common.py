@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ontap.fake import query
+from ontap.fake import query, schema
 from ontap.fake.auth import Principal
 from ontap.fake.errors import SVM_MISSING, FakeApiError, bad_field, unexpected
 from ontap.fake.faults import JobFailureAction
@@ -55,6 +55,16 @@ def with_links(record: Record, href: str) -> Record:
     return rendered
 
 
+def _known_fields(request: web.Request) -> query.KnownField | None:
+    """The field-name check for the route's records (netapp-ontap's schema), if the fake has one."""
+    resource = request.match_info.route.resource
+    template = resource.canonical if resource is not None else request.path
+    record_schema = schema.schema_for(template)
+    if record_schema is None:
+        return None
+    return lambda dotted: schema.has_field(record_schema, dotted)
+
+
 def collection_answer(
     request: web.Request,
     records: Iterable[Record],
@@ -63,12 +73,15 @@ def collection_answer(
 ) -> web.Response:
     """The collection envelope for already-rendered records under the request's query."""
     path = request.path.rstrip("/")
-    return respond(query.collection(path, query_of(request), records, key_fields, sort_key))
+    answer = query.collection(
+        path, query_of(request), records, key_fields, sort_key, known=_known_fields(request)
+    )
+    return respond(answer)
 
 
 def instance_answer(request: web.Request, record: Record, key_fields: list[str]) -> web.Response:
     """One rendered record under the request's `fields=`."""
-    return respond(query.instance(record, query_of(request), key_fields))
+    return respond(query.instance(record, query_of(request), key_fields, known=_known_fields(request)))
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:

@@ -27,6 +27,20 @@ from ontap.fake.store import Record, new_uuid
 INTERFACES = "/api/network/ip/interfaces"
 KEY_FIELDS = ["uuid", "name"]
 DEFAULT_SERVICE_POLICY = "default-data-files"
+# The built-in service policies netapp-ontap's ip_interface.py docstring names, plus the NVMe/TCP
+# one; ONTAP refuses any other name with 53281065 (Trident network_ip_interfaces_create_responses.go).
+SERVICE_POLICIES = frozenset(
+    {
+        "default-data-files",
+        "default-data-blocks",
+        "default-data-iscsi",
+        "default-data-nvme-tcp",
+        "default-management",
+        "default-intercluster",
+        "default-route-announce",
+        "default-cluster",
+    }
+)
 POST_FIELDS = {
     "name",
     "ip",
@@ -84,13 +98,18 @@ async def get_interface(request: web.Request) -> web.Response:
 def _ip(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise bad_field("ip", value)
-    if "address" not in value:
-        raise required("ip.address")
+    if "address" not in value or "netmask" not in value:
+        raise FakeApiError(
+            400,
+            errors.LIF_ADDRESS_INCOMPLETE,
+            "Address must be specified by either ip.address and ip.netmask, or at least one subnet field.",
+            "ip.netmask" if "address" in value else "ip.address",
+        )
     try:
         address = ipaddress.IPv4Address(str(value["address"]))
     except ValueError:
         raise bad_field("ip.address", value["address"]) from None
-    netmask = str(value.get("netmask", "24"))
+    netmask = str(value["netmask"])
     try:
         prefix = ipaddress.IPv4Network(f"0.0.0.0/{netmask}").prefixlen
     except ValueError:
@@ -155,10 +174,39 @@ def _check_unique(fake: FakeOntap, svm_uuid: str, name: str, address: str, own_u
 
 def _policy(value: Any) -> dict[str, str]:
     if isinstance(value, str):
-        return {"name": value}
+        value = {"name": value}
     if not isinstance(value, dict) or "name" not in value:
         raise bad_field("service_policy", value)
-    return {"name": str(value["name"])}
+    name = str(value["name"])
+    if name not in SERVICE_POLICIES:
+        raise FakeApiError(
+            400,
+            errors.SERVICE_POLICY_MISSING,
+            f'The service_policy "{name}" does not exist in the SVM.',
+            "service_policy.name",
+        )
+    return {"name": name}
+
+
+def _check_vip(body: dict[str, Any], ip: dict[str, Any]) -> None:
+    """VIP LIFs (`vip: true`): /32 and no home port, as ONTAP demands."""
+    if not body.get("vip"):
+        return
+    location = body.get("location") if isinstance(body.get("location"), dict) else {}
+    if location and location.get("home_port"):
+        raise FakeApiError(
+            400,
+            errors.VIP_HOME_PORT,
+            "Neither location.home_port.uuid or location.home_port.name should be set with vip=true.",
+            "location.home_port",
+        )
+    if ip["netmask"] != "32":
+        raise FakeApiError(
+            400,
+            errors.VIP_NETMASK,
+            "VIP interfaces with an IPv4 address must use ip.netmask=32.",
+            "ip.netmask",
+        )
 
 
 async def create_interface(request: web.Request) -> web.Response:
@@ -173,7 +221,9 @@ async def create_interface(request: web.Request) -> web.Response:
         svm = svm_from_ref(fake, body["svm"])
         name = str(body["name"])
         ip = _ip(body["ip"])
+        _check_vip(body, ip)
         location = _location(fake, body.get("location"))
+        policy = _policy(body.get("service_policy", DEFAULT_SERVICE_POLICY))
         _check_unique(fake, svm["uuid"], name, ip["address"], own_uuid=None)
         interface: Record = {
             "uuid": new_uuid(),
@@ -183,7 +233,7 @@ async def create_interface(request: web.Request) -> web.Response:
             "scope": body.get("scope", "svm"),
             "ipspace": {"name": svm.get("ipspace", {}).get("name", "Default")},
             "location": location,
-            "service_policy": _policy(body.get("service_policy", DEFAULT_SERVICE_POLICY)),
+            "service_policy": policy,
             "enabled": bool(body.get("enabled", True)),
             "vip": bool(body.get("vip", False)),
         }
