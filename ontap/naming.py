@@ -7,6 +7,11 @@ import re
 from dataclasses import dataclass
 
 SVM_NAME_MAX = 47
+# A MetroCluster "sync-source" SVM may have at most 41 characters (ONTAP error 13434911, Trident's
+# svm_create_responses.go); project SVM names stay within it so that they work on MetroCluster too.
+SVM_NAME_MAX_METROCLUSTER = 41
+# The partner of a MetroCluster SVM on the other site (metal-stack's extension, pkg/trident/svm.go).
+METROCLUSTER_SUFFIX = "-mc"
 ACCOUNT_NAME_MIN = 3
 ACCOUNT_NAME_MAX = 64
 MANAGEMENT_LIF = "mgmt"
@@ -26,7 +31,17 @@ def svm_name(project_id: str) -> str:
     """The project's SVM name, as the Go extension names it: `p` + project id without dashes."""
     name = "p" + project_id.strip().replace("-", "")
     validate_svm_name(name)
+    if len(name) > SVM_NAME_MAX_METROCLUSTER:
+        raise InvalidName(
+            f"SVM name {name!r} is {len(name)} characters long; on MetroCluster ONTAP allows at most "
+            f"{SVM_NAME_MAX_METROCLUSTER}"
+        )
     return name
+
+
+def metrocluster_partner(name: str) -> str:
+    """The name of the SVM's MetroCluster partner on the other site."""
+    return name + METROCLUSTER_SUFFIX
 
 
 def validate_svm_name(name: str) -> None:

@@ -34,6 +34,13 @@ def placement_hint(
     return None
 
 
+def remembered_svm_name(provider_status: dict[str, Any], svm_name: str) -> str:
+    """Pure: the SVM to look at first: the project's, or its MetroCluster partner if that is what the
+    last pass used."""
+    partner = naming.metrocluster_partner(svm_name)
+    return partner if provider_status.get("svmName") == partner else svm_name
+
+
 def project_svm_name(ctx: StepContext, step: str, condition: str) -> str:
     """The SVM name of the shoot's project; an unusable project id is a configuration problem."""
     try:
@@ -63,15 +70,21 @@ class PlacementStep:
         how = ""
         try:
             if hint is not None:
-                observation = await self._observe(ctx, hint, svm_name)
+                observed_name = remembered_svm_name(ctx.provider_status, svm_name)
+                observation = await self._observe(ctx, hint, observed_name)
                 if observation.svm is not None:
                     cluster = hint
                     how = "verified on the remembered cluster"
+                    ctx.state.put("svm_name", observed_name)
             if cluster is None:
                 placement = await ontap_placement.choose_cluster(ctx.ontap, svm_name, hint)
                 cluster = str(placement.cluster)
                 exists = placement.svm_exists
                 how = "found by searching all clusters" if exists else "chosen for a new SVM (fewest volumes)"
+                if placement.svm is not None and placement.svm.name != svm_name:
+                    # Only the MetroCluster partner exists: it is the project's SVM, never a second one.
+                    ctx.state.put("svm_name", placement.svm.name)
+                    how = f"its MetroCluster partner {placement.svm.name} found by searching all clusters"
         except OntapError as exc:
             raise step_error_from_ontap(
                 self.name, self.condition_type, exc, object_ref=f"SVM {svm_name}", doing="looking for the SVM"
@@ -87,7 +100,7 @@ class PlacementStep:
             condition_type=self.condition_type,
             status=ConditionStatus.TRUE,
             reason="Placed",
-            message=f"SVM {svm_name} is placed on ONTAP cluster {cluster}",
+            message=f"SVM {ctx.state.get('svm_name')} is placed on ONTAP cluster {cluster}",
             changed=changed,
         )
 
@@ -120,12 +133,14 @@ class PlacementStep:
         if exists:
             ctx.state.put("cluster", str(placement.cluster))
             ctx.state.put("svm", placement.svm)
+            if placement.svm is not None and placement.svm.name != svm_name:
+                ctx.state.put("svm_name", placement.svm.name)  # the MetroCluster partner
         return StepOutcome(
             step=self.name,
             condition_type=self.condition_type,
             status=ConditionStatus.TRUE,
             reason="Located" if exists else "NotFound",
-            message=f"SVM {svm_name} is on ONTAP cluster {placement.cluster}"
+            message=f"SVM {ctx.state.get('svm_name')} is on ONTAP cluster {placement.cluster}"
             if exists
             else f"SVM {svm_name} exists on no configured ONTAP cluster",
         )

@@ -15,6 +15,7 @@ from controller.errorcodes import ErrorCode
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
 from ontap.errors import OntapError
+from ontap.naming import METROCLUSTER_SUFFIX
 from ontap.provisioning import deletion
 from ontap.provisioning.reads import find_svm
 from ontap.provisioning.svm import DesiredSvm, SvmAction, decide_svm, ensure_svm
@@ -102,6 +103,11 @@ class SvmStep:
             message = f"{object_ref} is kept: still used by {', '.join(sorted(others))}"
             await ctx.events.normal("SvmKept", message)
             return self._outcome(message, "Kept")
+        if svm_name.endswith(METROCLUSTER_SUFFIX):
+            # The partner site's copy belongs to MetroCluster, not to one shoot: never deleted from here.
+            message = f"{object_ref} is kept: it is a MetroCluster partner SVM"
+            await ctx.events.warning("SvmKept", message)
+            return self._outcome(message, "KeptMetroClusterPartner")
         client = ctx.client()
         try:
             async with project_lock(ctx.shoot.project_id):

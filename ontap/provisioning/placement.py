@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import structlog
 
+from ontap import naming
 from ontap.client import OntapClient
 from ontap.errors import OntapError, OntapPlacementConflict
 from ontap.models import SvmInfo
@@ -30,17 +31,26 @@ class Placement:
         return self.svm is not None
 
 
-def decide_existing(svm_name: str, found: Mapping[str, SvmInfo | None]) -> Placement | None:
-    """The cluster holding the SVM, None when it is on none; more than one is a conflict (pure)."""
-    holders = sorted(name for name, svm in found.items() if svm is not None)
-    if len(holders) > 1:
-        raise OntapPlacementConflict(
-            f"SVM {svm_name} exists on several clusters ({', '.join(holders)}); "
-            "remove the stray copy or pin the cluster",
-            target=f"svm {svm_name}",
-        )
-    if holders:
-        return Placement(cluster=holders[0], svm=found[holders[0]])
+def decide_existing(
+    svm_name: str,
+    found: Mapping[str, SvmInfo | None],
+    partners: Mapping[str, SvmInfo | None] | None = None,
+) -> Placement | None:
+    """The cluster holding the SVM, None when it is on none; more than one is a conflict (pure).
+
+    Without the SVM anywhere, its MetroCluster partner `<name>-mc` (in `partners`) counts as the
+    project's SVM: a new SVM beside it would be a second copy of the project's storage.
+    """
+    for name, candidates in ((svm_name, found), (naming.metrocluster_partner(svm_name), partners or {})):
+        holders = sorted(cluster for cluster, svm in candidates.items() if svm is not None)
+        if len(holders) > 1:
+            raise OntapPlacementConflict(
+                f"SVM {name} exists on several clusters ({', '.join(holders)}); "
+                "remove the stray copy or pin the cluster",
+                target=f"svm {name}",
+            )
+        if holders:
+            return Placement(cluster=holders[0], svm=candidates[holders[0]])
     return None
 
 
@@ -75,6 +85,11 @@ async def choose_cluster(clients: Mapping[str, OntapClient], svm_name: str, hint
     existing = decide_existing(svm_name, searched)
     if existing is not None:
         return existing
+    partners = await _search(clients, naming.metrocluster_partner(svm_name))
+    existing = decide_existing(svm_name, searched, partners)
+    if existing is not None:
+        log.info("using the metrocluster partner", svm=svm_name, cluster=existing.cluster)
+        return existing
     counts = await asyncio.gather(
         *(_volume_count(clients[name]) for name in sorted(clients)), return_exceptions=True
     )
@@ -86,6 +101,18 @@ async def choose_cluster(clients: Mapping[str, OntapClient], svm_name: str, hint
     chosen = decide_new(volume_counts)
     log.info("placing new svm", svm=svm_name, cluster=chosen, volume_counts=volume_counts)
     return Placement(cluster=chosen, svm=None)
+
+
+async def _search(clients: Mapping[str, OntapClient], svm_name: str) -> dict[str, SvmInfo | None]:
+    """`svm_name` on every cluster; a cluster that cannot be asked stops the search."""
+    names = sorted(clients)
+    answers = await asyncio.gather(*(find_svm(clients[n], svm_name) for n in names), return_exceptions=True)
+    found: dict[str, SvmInfo | None] = {}
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, BaseException):
+            _raise_unreachable(answer, name, svm_name)
+        found[name] = answer
+    return found
 
 
 async def _volume_count(client: OntapClient) -> int:

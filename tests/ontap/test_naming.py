@@ -39,15 +39,23 @@ def test_svm_name_rejects_too_long_project_ids() -> None:
         naming.svm_name("x" * 47)
 
 
+def test_svm_name_fits_a_metrocluster_sync_source() -> None:
+    # ONTAP 13434911: at most 41 characters for a "sync-source" SVM (Trident's svm_create_responses.go).
+    assert len(naming.svm_name("x" * 40)) == 41
+    with pytest.raises(InvalidName, match="on MetroCluster ONTAP allows at most 41"):
+        naming.svm_name("x" * 41)
+    assert naming.metrocluster_partner("p1234") == "p1234-mc"
+
+
 @given(st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=60))
 def test_svm_name_is_valid_or_refused(project_id: str) -> None:
     try:
         name = naming.svm_name(project_id)
     except InvalidName:
-        assert len(project_id.replace("-", "")) + 1 > naming.SVM_NAME_MAX
+        assert len(project_id.replace("-", "")) + 1 > naming.SVM_NAME_MAX_METROCLUSTER
         return
     assert re.fullmatch(r"p[A-Za-z0-9]*", name)
-    assert len(name) <= naming.SVM_NAME_MAX
+    assert len(name) <= naming.SVM_NAME_MAX_METROCLUSTER
 
 
 def test_account_name_drops_the_shoot_prefix() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from ontap import naming
 from ontap.client import OntapClient, send_json
 from ontap.errors import (
     OntapBusy,
@@ -18,6 +19,7 @@ from ontap.errors import (
 )
 from ontap.fake.testing import FakeOntapServer
 from ontap.jobs import JobOutcome, wait_for_job
+from ontap.models import SvmInfo
 from ontap.provisioning import account, deletion, lifs, observe, placement, svm
 from ontap.provisioning.reads import find_svm
 from tests.ontap.conftest import make_client
@@ -28,6 +30,7 @@ from tests.ontap.provisioning_helpers import (
     DESIRED_SVM,
     MANAGEMENT_IP,
     PASSWORD,
+    PROJECT_ID,
     SVM_NAME,
     assert_fully_provisioned_once,
     interfaces_of,
@@ -317,6 +320,24 @@ async def test_job_outcomes(fake_cluster: FakeOntapServer, ontap_client: OntapCl
         await wait_for_job(ontap_client, answer["job"]["uuid"], operation="POST", target="svm", timeout=0.3)
 
 
+async def test_a_finished_job_the_cluster_purged_reads_as_purged(
+    fake_cluster: FakeOntapServer, ontap_client: OntapClient
+) -> None:
+    # ONTAP purges finished jobs (404 code "4"); the fake purges them at the first request after
+    # `retention_seconds`, here at once
+    fake_cluster.set_job_timing(seconds=0, retention_seconds=0)
+    body = {"name": SVM_NAME, "aggregates": [{"name": "aggr1_fake_01"}]}
+    answer = await ontap_client.run(
+        lambda c: send_json(c, "POST", "/api/svm/svms", body=body),
+        operation="POST",
+        target="x",
+        mutating=True,
+    )
+    job = answer["job"]["uuid"]
+    assert await wait_for_job(ontap_client, job, operation="POST", target="svm") is JobOutcome.SUCCEEDED
+    assert await wait_for_job(ontap_client, job, operation="POST", target="svm") is JobOutcome.PURGED
+
+
 class TestPlacement:
     async def test_new_svm_goes_to_the_cluster_with_fewer_volumes(
         self, fake_cluster: FakeOntapServer, second_fake_cluster: FakeOntapServer
@@ -332,7 +353,8 @@ class TestPlacement:
             chosen = await placement.choose_cluster({"a": a, "b": b}, SVM_NAME, None)
 
             assert chosen == placement.Placement(cluster="b", svm=None)
-            assert fake_cluster.requests.count() == 2 and second_fake_cluster.requests.count() == 2
+            # per cluster: the SVM, its MetroCluster partner, the aggregates' volume counts
+            assert fake_cluster.requests.count() == 3 and second_fake_cluster.requests.count() == 3
         finally:
             await a.close()
             await b.close()
@@ -355,6 +377,37 @@ class TestPlacement:
         finally:
             await a.close()
             await b.close()
+
+    async def test_metrocluster_partner_counts_as_the_projects_svm(
+        self, fake_cluster: FakeOntapServer, second_fake_cluster: FakeOntapServer
+    ) -> None:
+        # metal-stack runs MetroCluster: the partner site holds `<name>-mc` (its pkg/trident/svm.go).
+        a, b = make_client(fake_cluster, "a"), make_client(second_fake_cluster, "b")
+        partner = naming.metrocluster_partner(SVM_NAME)
+        try:
+            await svm.ensure_svm(b, svm.DesiredSvm(name=partner, project_id=PROJECT_ID))
+            fake_cluster.requests.clear()
+            second_fake_cluster.requests.clear()
+
+            chosen = await placement.choose_cluster({"a": a, "b": b}, SVM_NAME, None)
+
+            assert chosen.cluster == "b" and chosen.svm is not None and chosen.svm.name == partner
+            assert fake_cluster.requests.count(writes_only=True) == 0
+            assert second_fake_cluster.requests.count(writes_only=True) == 0
+            assert (
+                svms_named(fake_cluster, SVM_NAME) == [] and svms_named(second_fake_cluster, SVM_NAME) == []
+            )
+
+            await svm.ensure_svm(a, DESIRED_SVM)  # the primary wins over its partner
+            assert (await placement.choose_cluster({"a": a, "b": b}, SVM_NAME, None)).cluster == "a"
+        finally:
+            await a.close()
+            await b.close()
+
+    def test_partners_on_two_clusters_are_a_conflict(self) -> None:
+        info = SvmInfo(uuid="u", name=naming.metrocluster_partner(SVM_NAME))
+        with pytest.raises(OntapPlacementConflict, match="-mc exists on several clusters"):
+            placement.decide_existing(SVM_NAME, {"a": None, "b": None}, {"a": info, "b": info})
 
     async def test_refuses_to_place_when_a_cluster_is_down(
         self, fake_cluster: FakeOntapServer, second_fake_cluster: FakeOntapServer
