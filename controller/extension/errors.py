@@ -1,8 +1,6 @@
 """From a failure to what Gardener sees: a description naming object, API and cause, and error codes.
 
-Gardener acts on the codes: a non-retryable one fails the Shoot at once, others are retried. So a
-code is chosen by what can fix the problem: someone changing credentials, rights or configuration
-(non-retryable), or time (retryable).
+The codes come from `controller.errorcodes.ontap_error_codes`, the one mapping.
 """
 
 from __future__ import annotations
@@ -11,22 +9,11 @@ from dataclasses import dataclass
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from controller.errorcodes import NON_RETRYABLE, ErrorCode
+from controller.errorcodes import NON_RETRYABLE, ErrorCode, describe_ontap_error, ontap_error_codes
 from controller.provider_config import ProviderConfigError
 from controller.shoot import ShootInfoError
 from controller.steps.base import StepError
-from ontap.errors import (
-    OntapBusy,
-    OntapError,
-    OntapForbidden,
-    OntapInvalidInput,
-    OntapNotEmpty,
-    OntapOwnershipConflict,
-    OntapPlacementConflict,
-    OntapTlsError,
-    OntapTransient,
-    OntapUnauthenticated,
-)
+from ontap.errors import OntapError
 
 MAX_DESCRIPTION = 2000
 
@@ -54,30 +41,6 @@ class FailureReport:
     def signature(self) -> tuple[str, str, str, tuple[str, ...]]:
         """What makes two failures "the same" for the loop guard."""
         return (self.step, self.reason, self.description, tuple(str(c) for c in self.codes))
-
-
-def ontap_error_codes(exc: OntapError) -> tuple[ErrorCode, ...]:
-    """Gardener's code for an ONTAP failure."""
-    if isinstance(exc, OntapForbidden):
-        return (ErrorCode.INFRA_UNAUTHORIZED,)
-    if isinstance(exc, OntapUnauthenticated):
-        return (ErrorCode.INFRA_UNAUTHENTICATED,)
-    if isinstance(exc, OntapTransient | OntapBusy):
-        return (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)
-    if isinstance(exc, OntapOwnershipConflict | OntapNotEmpty | OntapPlacementConflict):
-        return (ErrorCode.INFRA_DEPENDENCIES,)
-    if isinstance(exc, OntapTlsError | OntapInvalidInput):
-        # Fixed by the operator's configuration, not by the shoot owner: keep the shoot retrying.
-        return (ErrorCode.RETRYABLE_CONFIGURATION_PROBLEM,)
-    return (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)
-
-
-def describe_ontap_error(exc: OntapError) -> str:
-    """Cluster, method + path, object, ONTAP's code and its own message, in one line."""
-    text = str(exc)
-    if exc.ontap_message and exc.ontap_message not in text:
-        text = f"{text}: {exc.ontap_message}"
-    return text
 
 
 def describe_api_exception(exc: ApiException) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from controller.errorcodes import ErrorCode
+from controller.errorcodes import describe_ontap_error, ontap_error_codes
 from controller.steps.base import PassState, StepError
-from ontap.errors import OntapError, OntapForbidden, OntapInvalidInput, OntapUnauthenticated
+from ontap.errors import OntapError
 
 if TYPE_CHECKING:
     from controller.config import ControllerConfig
@@ -77,26 +77,11 @@ class StepContext:
         return self.log.bind(**values)
 
 
-def ontap_error_codes(exc: OntapError) -> tuple[ErrorCode, ...]:
-    """Gardener's code for an ONTAP failure: refusals stop the shoot, everything else is retried."""
-    if isinstance(exc, OntapForbidden):
-        return (ErrorCode.INFRA_UNAUTHORIZED,)
-    if isinstance(exc, OntapUnauthenticated):
-        return (ErrorCode.INFRA_UNAUTHENTICATED,)
-    if exc.kind in {"ownership-conflict", "not-empty"}:
-        return (ErrorCode.INFRA_DEPENDENCIES,)
-    if isinstance(exc, OntapInvalidInput):
-        return (ErrorCode.RETRYABLE_CONFIGURATION_PROBLEM,)
-    return (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)
-
-
 def step_error_from_ontap(
     step: str, condition_type: str, exc: OntapError, *, object_ref: str, doing: str
 ) -> StepError:
     """A `StepError` naming the object, the ONTAP API and ONTAP's own error for a failed ONTAP call."""
-    detail = str(exc)
-    if exc.ontap_message and exc.ontap_message not in detail:
-        detail = f"{detail}: {exc.ontap_message}"
+    detail = describe_ontap_error(exc)
     return StepError(
         step,
         condition_type,

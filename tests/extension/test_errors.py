@@ -9,16 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from controller.errorcodes import ErrorCode
+from controller.errorcodes import ErrorCode, ontap_error_codes
 from controller.extension.errors import (
     FailureReport,
     backoff_delay,
-    ontap_error_codes,
     report_exception,
+    report_step_error,
     requeue_delay,
 )
 from controller.provider_config import ProviderConfigError
 from controller.steps.base import StepError
+from controller.steps.context import step_error_from_ontap
 from ontap import errors as oe
 
 WHERE: dict[str, Any] = {"cluster": "ontap-a", "operation": "POST /api/svm/svms", "target": "svm p1234"}
@@ -53,6 +54,9 @@ def test_ontap_errors_map_to_gardener_codes(error: oe.OntapError, code: str) -> 
     assert [str(c) for c in ontap_error_codes(error)] == [code]
     report = report_exception(error)
     assert [str(c) for c in report.codes] == [code]
+    # The path production takes: a step turns the ONTAP error into a StepError, the status writer reports it.
+    step_error = step_error_from_ontap("svm", "SvmReady", error, object_ref="SVM p1234", doing="ensuring it")
+    assert [str(c) for c in report_step_error(step_error).codes] == [code]
 
 
 def test_ontap_description_names_cluster_api_object_code_and_message() -> None:
