@@ -8,6 +8,8 @@ configuration (non-retryable), or time (retryable).
 
 from enum import StrEnum
 
+from kubernetes_asyncio.client.exceptions import ApiException
+
 from ontap.errors import (
     OntapError,
     OntapForbidden,
@@ -66,3 +68,8 @@ def describe_ontap_error(exc: OntapError) -> str:
     if exc.ontap_message and exc.ontap_message not in text:
         text = f"{text}: {exc.ontap_message}"
     return text
+
+
+def api_exception_codes(exc: ApiException) -> tuple[ErrorCode, ...]:
+    """The seed's API server refusing or failing is ours to retry, never the shoot owner's problem."""
+    return (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from controller.errorcodes import NON_RETRYABLE, ErrorCode, describe_ontap_error, ontap_error_codes
+from controller.errorcodes import (
+    NON_RETRYABLE,
+    ErrorCode,
+    api_exception_codes,
+    describe_ontap_error,
+    ontap_error_codes,
+)
 from controller.provider_config import ProviderConfigError
 from controller.shoot import ShootInfoError
 from controller.steps.base import StepError
@@ -46,11 +52,6 @@ class FailureReport:
 def describe_api_exception(exc: ApiException) -> str:
     """A Kubernetes API failure without its body (which may echo what was sent)."""
     return f"Kubernetes API answered HTTP {exc.status} {exc.reason or ''}".rstrip()
-
-
-def api_exception_codes(exc: ApiException) -> tuple[ErrorCode, ...]:
-    """The seed's API server refusing or failing is ours to retry, never the shoot owner's problem."""
-    return (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,)
 
 
 def _bounded(text: str) -> str:

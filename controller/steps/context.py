@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from controller.errorcodes import describe_ontap_error, ontap_error_codes
+from kubernetes_asyncio.client.exceptions import ApiException
+
+from controller.errorcodes import api_exception_codes, describe_ontap_error, ontap_error_codes
 from controller.steps.base import PassState, StepError
 from ontap.errors import OntapError
 
@@ -90,4 +92,26 @@ def step_error_from_ontap(
         codes=ontap_error_codes(exc),
         object_ref=object_ref,
         api=exc.operation,
+    )
+
+
+def step_error_from_kube(
+    step: str,
+    condition_type: str,
+    exc: ApiException,
+    *,
+    reason: str,
+    object_ref: str,
+    api: str,
+    doing: str,
+) -> StepError:
+    """A `StepError` naming the object and the Kubernetes API for a refused request (never its body)."""
+    return StepError(
+        step,
+        condition_type,
+        reason=reason,
+        message=f"{object_ref}: {doing} failed: HTTP {exc.status} {exc.reason}",
+        codes=api_exception_codes(exc),
+        object_ref=object_ref,
+        api=api,
     )

@@ -22,7 +22,12 @@ from controller.credentials import SeedCredentials, generate_password, register_
 from controller.errorcodes import ErrorCode
 from controller.kube.secrets import SecretConflict, StoredSecret, apply_secret, delete_secret, get_secret
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
-from controller.steps.context import ROTATE_ANNOTATION, StepContext, step_error_from_ontap
+from controller.steps.context import (
+    ROTATE_ANNOTATION,
+    StepContext,
+    step_error_from_kube,
+    step_error_from_ontap,
+)
 from ontap.errors import OntapError
 
 USERNAME_KEY = "username"
@@ -286,14 +291,14 @@ async def write_seed_secret(
             retry_after=1.0,
         ) from None
     except ApiException as exc:
-        raise StepError(
+        raise step_error_from_kube(
             step,
             cond,
+            exc,
             reason="SeedSecretWriteFailed",
-            message=f"{ref}: writing failed: HTTP {exc.status} {exc.reason}",
-            codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
             object_ref=ref,
             api="PUT /api/v1/namespaces/{namespace}/secrets/{name}",
+            doing="writing",
         ) from None
     return view_secret(stored, view.username)
 
@@ -424,14 +429,14 @@ class SeedSecretStep:
         try:
             kept = await get_secret(ctx.api_client, ctx.namespace, ctx.config.seed_secret_name) is not None
         except ApiException as exc:
-            raise StepError(
+            raise step_error_from_kube(
                 self.name,
                 self.condition_type,
+                exc,
                 reason="SeedSecretReadFailed",
-                message=f"{ref}: reading failed: HTTP {exc.status} {exc.reason}",
-                codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
                 object_ref=ref,
                 api="GET /api/v1/namespaces/{namespace}/secrets/{name}",
+                doing="reading",
             ) from None
         return StepOutcome(
             step=self.name,
@@ -460,14 +465,14 @@ class SeedSecretStep:
         try:
             deleted = await delete_secret(ctx.api_client, ctx.namespace, ctx.config.seed_secret_name)
         except ApiException as exc:
-            raise StepError(
+            raise step_error_from_kube(
                 self.name,
                 self.condition_type,
+                exc,
                 reason="SeedSecretDeleteFailed",
-                message=f"{ref}: deleting failed: HTTP {exc.status} {exc.reason}",
-                codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
                 object_ref=ref,
                 api="DELETE /api/v1/namespaces/{namespace}/secrets/{name}",
+                doing="deleting",
             ) from None
         return StepOutcome(
             step=self.name,

@@ -33,7 +33,7 @@ from controller.shoot_resources.plan import (
 from controller.shoot_resources.render import RenderedShootResources, render_shoot_resources
 from controller.shoot_resources.trident import trident_inputs
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
-from controller.steps.context import StepContext
+from controller.steps.context import StepContext, step_error_from_kube
 
 T = TypeVar("T")
 
@@ -59,11 +59,14 @@ class ShootResourcesStep:
         try:
             return await awaitable
         except ApiException as exc:
-            raise self._error(
-                "KubernetesApiError",
-                f"{object_ref}: {doing} failed: HTTP {exc.status} {exc.reason}",
+            raise step_error_from_kube(
+                self.name,
+                self.condition_type,
+                exc,
+                reason="KubernetesApiError",
                 object_ref=object_ref,
                 api=api,
+                doing=doing,
             ) from None
 
     def _render(self, ctx: StepContext) -> RenderedShootResources:
