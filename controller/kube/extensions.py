@@ -113,3 +113,16 @@ async def patch_status(
             raise ExtensionConflict(namespace, name, "status patch") from None
         raise
     return updated
+
+
+async def remove_annotation(api_client: Any, namespace: str, name: str, key: str) -> None:
+    """Drop one annotation from the Extension (merge patch, unguarded: removing is safe to repeat)."""
+    await client.CustomObjectsApi(api_client).patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        namespace,
+        PLURAL,
+        name,
+        {"metadata": {"annotations": {key: None}}},
+        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    )

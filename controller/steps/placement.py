@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from controller.credentials.plan import SecretCondition
+from controller.credentials.shoot_io import read_seed_secret, remember_login
 from controller.errorcodes import ErrorCode
-from controller.steps.account import remember_login
+from controller.steps.account import STATE_SECRET_VIEW
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
-from controller.steps.seed_secret import SecretCondition, read_seed_secret
 from ontap import naming
 from ontap.errors import OntapError
 from ontap.provisioning import placement as ontap_placement
@@ -108,6 +109,7 @@ class PlacementStep:
         """The steady-state observation on `cluster`; the login uses the seed secret's password if any."""
         username = naming.account_name(ctx.shoot.technical_id)
         view = await read_seed_secret(ctx, username)
+        ctx.state.put(STATE_SECRET_VIEW, view)  # the account step uses it: the secret is read once a pass
         password = view.pending if view.has_pending else view.password
         if view.condition is not SecretCondition.VALID and not view.has_pending:
             password = None

@@ -1,4 +1,5 @@
-"""The credentials decision over the whole state matrix, proven by executing each plan on a model.
+"""The credentials decision over the whole state matrix, proven by running each plan through the real
+executor (`controller.credentials.engine.execute`) over an in-memory port that can crash after any write.
 
 Matrix: account {exists, missing} x secret {missing, corrupt (4 ways), valid} x {secret password works on
 ONTAP, no longer works} x pending password {none, already on ONTAP, not on ONTAP} x rotation requested
@@ -9,14 +10,15 @@ and a crash after any single write must be finished by the next pass.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 
 import pytest
 from pydantic import SecretStr
 
-from controller.kube.secrets import StoredSecret
-from controller.steps.seed_secret import (
+from controller.credentials.engine import account_phase, execute, remaining
+from controller.credentials.plan import (
     PASSWORD_KEY,
     PENDING_KEY,
     USERNAME_KEY,
@@ -24,12 +26,14 @@ from controller.steps.seed_secret import (
     CredentialsObservation,
     Login,
     SecretCondition,
+    SecretView,
     confirmed_data,
     decide_credentials,
     logins_to_try,
     staged_data,
     view_secret,
 )
+from controller.kube.secrets import StoredSecret
 
 USER = "shoot--proj--s1"
 WRITES = {
@@ -83,33 +87,10 @@ class World:
         )
 
     def run_pass(self, rotate: bool, crash_after_writes: int | None = None) -> list[Action]:
+        """One pass: observe, decide, and run the plan through the controller's own executor."""
         plan = decide_credentials(self.observe(rotate))
-        writes = 0
-        for action in plan.actions:
-            view = view_secret(self.stored(), USER)
-            if action is Action.STAGE_NEW_PASSWORD:
-                self.counter += 1
-                self.secret = staged_data(view, SecretStr(f"generated{self.counter}X"))
-            elif action is Action.CREATE_ACCOUNT_WITH_CURRENT:
-                assert self.account_password is None and view.password is not None
-                self.account_password = view.password.get_secret_value()
-            elif action is Action.CREATE_ACCOUNT_WITH_PENDING:
-                assert self.account_password is None and view.pending is not None
-                self.account_password = view.pending.get_secret_value()
-            elif action is Action.SET_PASSWORD_TO_PENDING:
-                assert self.account_password is not None and view.pending is not None
-                self.account_password = view.pending.get_secret_value()
-            elif action is Action.VERIFY_PENDING:
-                assert view.pending is not None and self.login(view.pending) is Login.OK
-            elif action is Action.VERIFY_CURRENT:
-                assert view.password is not None and self.login(view.password) is Login.OK
-            elif action is Action.PROMOTE_PENDING:
-                assert view.pending is not None
-                self.secret = confirmed_data(USER, view.pending)
-            if action in WRITES:
-                writes += 1
-                if crash_after_writes is not None and writes == crash_after_writes:
-                    raise Crash
+        port = ModelPort(self, crash_after_writes)
+        asyncio.run(execute(plan.actions, view_secret(self.stored(), USER), port))
         return list(plan.actions)
 
     def working(self) -> bool:
@@ -120,6 +101,53 @@ class World:
             and view.password is not None
             and self.login(view.password) is Login.OK
         )
+
+
+class ModelPort:
+    """The executor's port over the model: each write is applied, then maybe the process "crashes"."""
+
+    def __init__(self, world: World, crash_after_writes: int | None) -> None:
+        self.world = world
+        self.crash_after_writes = crash_after_writes
+        self.writes = 0
+
+    def _wrote(self) -> None:
+        self.writes += 1
+        if self.crash_after_writes is not None and self.writes == self.crash_after_writes:
+            raise Crash
+
+    def _view(self) -> SecretView:
+        return view_secret(self.world.stored(), USER)
+
+    def new_password(self) -> SecretStr:
+        self.world.counter += 1
+        return SecretStr(f"generated{self.world.counter}X")
+
+    async def stage(self, view: SecretView, password: SecretStr) -> tuple[SecretView, str]:
+        self.world.secret = staged_data(view, password)
+        self._wrote()
+        return self._view(), "staged"
+
+    async def promote(self, view: SecretView) -> tuple[SecretView, str]:
+        assert view.pending is not None
+        self.world.secret = confirmed_data(USER, view.pending)
+        self._wrote()
+        return self._view(), "promoted"
+
+    async def create_account(self, password: SecretStr) -> str:
+        assert self.world.account_password is None
+        self.world.account_password = password.get_secret_value()
+        self._wrote()
+        return "created"
+
+    async def set_password(self, password: SecretStr) -> str:
+        assert self.world.account_password is not None
+        self.world.account_password = password.get_secret_value()
+        self._wrote()
+        return "set"
+
+    async def login(self, password: SecretStr) -> Login:
+        return self.world.login(password)
 
 
 SECRETS = {
@@ -184,6 +212,19 @@ def test_a_crash_after_any_write_is_finished_by_the_next_pass(
             assert w.account_password in (w.secret.get(PASSWORD_KEY), w.secret.get(PENDING_KEY))
         w.run_pass(rotate)
         assert w.working(), (secret, account, pending, rotate, crash_point, w)
+
+
+@pytest.mark.parametrize(("secret", "account", "pending", "rotate"), MATRIX)
+def test_the_account_phase_and_the_rest_are_the_whole_plan(
+    secret: str, account: str, pending: str, rotate: bool
+) -> None:
+    plan = decide_credentials(world(secret, account, pending).observe(rotate))
+    first = account_phase(plan)
+    assert first + remaining(plan, first) == plan.actions
+    assert not any(
+        a in (Action.CREATE_ACCOUNT_WITH_CURRENT, Action.CREATE_ACCOUNT_WITH_PENDING)
+        for a in remaining(plan, first)
+    )
 
 
 def test_steady_state_needs_only_the_login() -> None:
