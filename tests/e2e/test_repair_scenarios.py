@@ -106,3 +106,22 @@ async def test_svm_with_volumes_is_kept_and_reported(world: World) -> None:
     warnings = [e for e in await shoot.events() if e.reason == "SvmKept"]
     assert warnings and warnings[0].type == "Warning", warnings
     assert shoot.svm_name in warnings[0].message and "1 volume" in warnings[0].message
+
+
+async def test_svm_with_trident_nvme_subsystems_is_kept_and_named(world: World) -> None:
+    # Trident's NVMe subsystems block the NVMe service (ONTAP 72089653): the SVM is kept, never forced.
+    shoot = world.shoot()
+    await shoot.create()
+    await shoot.reconcile()
+    world.fake.add_nvme_subsystem(shoot.svm_name, "trident_subsys_abc")
+    world.fake.requests.clear()
+
+    await shoot.delete()
+    await shoot.reconcile()
+
+    assert await shoot.extension() is None, "the shoot's deletion finishes"
+    assert await find_svm(world.client, shoot.svm_name) is not None
+    assert world.fake.requests.count(method="DELETE", path_prefix="/api/svm/svms") == 0
+    assert world.fake.requests.count(method="DELETE", path_prefix="/api/network/ip/interfaces") == 0
+    warnings = [e.message for e in await shoot.events() if e.reason == "SvmKept"]
+    assert warnings and "0 volume(s) and 1 NVMe subsystem(s) (trident_subsys_abc)" in warnings[0], warnings

@@ -261,10 +261,15 @@ async def test_delete_account_and_svm(fake_cluster: FakeOntapServer, ontap_clien
     created = await find_svm(ontap_client, SVM_NAME)
     assert created is not None
     fake_cluster.add_volume(SVM_NAME, "pvc_1")
-    assert (await deletion.count_volumes(ontap_client, created)).count == 1
-    with pytest.raises(OntapNotEmpty, match="1 volume"):
+    fake_cluster.add_nvme_subsystem(SVM_NAME, "trident_subsystem_1")
+    contents = await deletion.svm_contents(ontap_client, created)
+    assert (contents.volumes, contents.subsystems) == (("pvc_1",), ("trident_subsystem_1",))
+    with pytest.raises(OntapNotEmpty, match=r"1 volume\(s\) \(pvc_1\) and 1 NVMe subsystem\(s\) \(trident"):
         await deletion.delete_svm(ontap_client, created)
     assert_fully_provisioned_once(fake_cluster)
+    assert fake_cluster.requests.count(method="DELETE") == 0, "nothing is forced"
+    with fake_cluster.lock:
+        fake_cluster.state.nvme_subsystems.clear()
 
     assert (await deletion.delete_account(ontap_client, created, ACCOUNT)).changed
     assert not (await deletion.delete_account(ontap_client, created, ACCOUNT)).changed
@@ -273,7 +278,7 @@ async def test_delete_account_and_svm(fake_cluster: FakeOntapServer, ontap_clien
         for key in [k for k, v in fake_cluster.state.volumes.items() if v["name"] == "pvc_1"]:
             del fake_cluster.state.volumes[key]
     report = await deletion.delete_svm(ontap_client, created, project_id=DESIRED_SVM.project_id)
-    assert report.actions[-1] == f"deleted SVM {SVM_NAME}"
+    assert report.actions[-2:] == [f"deleted the NVMe service of SVM {SVM_NAME}", f"deleted SVM {SVM_NAME}"]
     assert svms_named(fake_cluster, SVM_NAME) == []
     assert not (await deletion.delete_svm(ontap_client, created)).changed
 
