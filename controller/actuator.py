@@ -12,7 +12,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from controller.errorcodes import ErrorCode
 from controller.kube.events import EventRecorder
 from controller.provider_config import ProviderConfigError, parse_provider_config
-from controller.shoot import ShootInfo, ShootInfoError
+from controller.shoot import ShootInfo, ShootInfoError, shoot_annotations
 from controller.steps.base import ConditionStatus, PassState, Step, StepError, StepOutcome
 from controller.steps.context import EventSink, StepContext
 from controller.steps.registry import deletion_steps, reconcile_steps
@@ -308,8 +308,7 @@ class Actuator:
             cluster = await self._cluster(api, ctx, str(namespace))
             if cluster is None:
                 continue
-            shoot = ((cluster.get("spec") or {}).get("shoot") or {}).get("metadata") or {}
-            if (shoot.get("annotations") or {}).get(ctx.config.project_annotation) == ctx.shoot.project_id:
+            if shoot_annotations(cluster).get(ctx.config.project_annotation) == ctx.shoot.project_id:
                 others.append(str(namespace))
         return others
 

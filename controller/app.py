@@ -29,6 +29,7 @@ from controller.runtime.server import LoopMonitor, ProbeServer
 from controller.runtime.shutdown import cancel_and_wait, install_signal_handlers, remove_signal_handlers
 from controller.runtime.watches import CacheWatches
 from controller.runtime.workqueue import Key, WorkQueue
+from controller.shoot import shoot_of
 
 Obj = dict[str, Any]
 
@@ -48,7 +49,7 @@ ReconcilerFactory = Callable[[RuntimeContext], Reconciler]
 
 
 def _shoot_view(cluster: Obj | None) -> Any:
-    shoot = ((cluster or {}).get("spec") or {}).get("shoot") or {}
+    shoot = shoot_of(cluster)
     metadata = shoot.get("metadata") or {}
     status = shoot.get("status") or {}
     return (

@@ -46,8 +46,8 @@ class ShootInfo(BaseModel):
         technical_id = str((cluster.get("metadata") or {}).get("name") or "")
         if not technical_id:
             raise ShootInfoError("Cluster object has no metadata.name")
-        shoot = (cluster.get("spec") or {}).get("shoot")
-        if not isinstance(shoot, dict):
+        shoot = shoot_of(cluster)
+        if not shoot:
             raise ShootInfoError(f"Cluster {technical_id}: spec.shoot is missing")
         meta = shoot.get("metadata") or {}
         spec = shoot.get("spec") or {}
@@ -70,5 +70,31 @@ class ShootInfo(BaseModel):
             uid=str(meta.get("uid") or status.get("uid") or ""),
             purpose=str(spec.get("purpose") or ""),
             hibernated=bool(status.get("hibernated") or hibernation.get("enabled") or False),
-            force_deletion=str(annotations.get(FORCE_DELETION_ANNOTATION, "")).lower() == "true",
+            force_deletion=force_deletion_confirmed(cluster),
         )
+
+
+def shoot_of(cluster: dict[str, Any] | None) -> dict[str, Any]:
+    """The Shoot embedded in a Cluster (empty when absent, e.g. for garden-namespace Extensions).
+
+    The one place that reads `spec.shoot`; everything else asks here.
+    """
+    shoot = ((cluster or {}).get("spec") or {}).get("shoot")
+    return dict(shoot) if isinstance(shoot, dict) else {}
+
+
+def shoot_annotations(cluster: dict[str, Any] | None) -> dict[str, Any]:
+    """The Shoot's annotations."""
+    return dict((shoot_of(cluster).get("metadata") or {}).get("annotations") or {})
+
+
+def shoot_failed(cluster: dict[str, Any] | None) -> bool:
+    """Whether the Shoot's last operation failed for good (Gardener then leaves its extensions alone)."""
+    last_operation = (shoot_of(cluster).get("status") or {}).get("lastOperation") or {}
+    return bool(last_operation.get("state") == "Failed")
+
+
+def force_deletion_confirmed(cluster: dict[str, Any] | None) -> bool:
+    """Whether the Shoot carries `confirmation.gardener.cloud/force-deletion=true`."""
+    value = shoot_annotations(cluster).get(FORCE_DELETION_ANNOTATION, "")
+    return str(value).strip().lower() == "true"

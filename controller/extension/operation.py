@@ -12,7 +12,6 @@ from typing import Any
 
 OPERATION_ANNOTATION = "gardener.cloud/operation"
 TIMESTAMP_ANNOTATION = "gardener.cloud/timestamp"
-FORCE_DELETION_ANNOTATION = "confirmation.gardener.cloud/force-deletion"
 FINALIZER = "extensions.gardener.cloud/ontap"
 
 OP_RECONCILE = "reconcile"
@@ -131,13 +130,6 @@ def finalizers_with(ext: dict[str, Any], finalizer: str = FINALIZER) -> list[str
 def finalizers_without(ext: dict[str, Any], finalizer: str = FINALIZER) -> list[str]:
     """The finalizer list with `finalizer` removed."""
     return [f for f in (metadata(ext).get("finalizers") or []) if f != finalizer]
-
-
-def force_deletion_confirmed(cluster: dict[str, Any] | None) -> bool:
-    """Whether the Shoot carries `confirmation.gardener.cloud/force-deletion=true`."""
-    shoot = ((cluster or {}).get("spec") or {}).get("shoot") or {}
-    shoot_annotations = (shoot.get("metadata") or {}).get("annotations") or {}
-    return str(shoot_annotations.get(FORCE_DELETION_ANNOTATION, "")).strip().lower() == "true"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -17,7 +17,6 @@ from controller.extension.operation import (
 
 EXTENSION_TYPE = "ontap"
 SHOOT_CLASS = "shoot"
-FAILED = "Failed"
 
 
 def has_type(ext: dict[str, Any], extension_type: str = EXTENSION_TYPE) -> bool:
@@ -57,10 +56,3 @@ def should_enqueue(
     if old is None:
         return _created_needs_pass(new)
     return _updated_needs_pass(old, new)
-
-
-def shoot_failed(cluster: dict[str, Any] | None) -> bool:
-    """Whether the Shoot in the Cluster failed for good; Gardener then leaves its extensions alone."""
-    shoot = ((cluster or {}).get("spec") or {}).get("shoot") or {}
-    last = (shoot.get("status") or {}).get("lastOperation") or {}
-    return bool(last.get("state") == FAILED)

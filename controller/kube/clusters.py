@@ -45,14 +45,3 @@ async def list_clusters(api_client: Any, *, limit: int = 500) -> tuple[list[dict
         token = metadata.get("continue")
         if not token:
             return items, resource_version
-
-
-def shoot_of(cluster: dict[str, Any]) -> dict[str, Any]:
-    """The Shoot embedded in a Cluster (empty when absent, e.g. for garden-namespace Extensions)."""
-    return dict((cluster.get("spec") or {}).get("shoot") or {})
-
-
-def shoot_failed(cluster: dict[str, Any]) -> bool:
-    """Whether the Shoot's last operation failed for good (Gardener then stops reconciling its extensions)."""
-    last_operation = (shoot_of(cluster).get("status") or {}).get("lastOperation") or {}
-    return bool(last_operation.get("state") == "Failed")

@@ -15,7 +15,6 @@ from controller.extension.operation import (
     annotation_action,
     finalizers_with,
     finalizers_without,
-    force_deletion_confirmed,
     gardener_requested,
     has_finalizer,
     is_migrated,
@@ -26,6 +25,7 @@ from controller.extension.operation import (
     skip_because_migrated,
     timestamp_outdates_status,
 )
+from controller.shoot import force_deletion_confirmed
 from tests.extension.builders import cluster, extension, last_op
 
 OP = "gardener.cloud/operation"

@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from controller.extension.predicates import has_shoot_class, shoot_failed, should_enqueue
+from controller.extension.predicates import has_shoot_class, should_enqueue
+from controller.shoot import shoot_failed
 from tests.extension.builders import cluster, extension, last_op
 
 OP = "gardener.cloud/operation"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from kubernetes_asyncio import client
 
 from controller.kube.client import KubeRequestCounter, make_api_client
-from controller.kube.clusters import get_cluster, list_clusters, shoot_failed, shoot_of
+from controller.kube.clusters import get_cluster, list_clusters
+from controller.shoot import shoot_failed, shoot_of
 from tests.kube_fixtures import KubeTestEnv
 from tests.runtime.kube_objects import cluster_body, create_cluster, delete_cluster, patch_cluster
 
