@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.errorcodes import ErrorCode
+from controller.kube.clusters import get_cluster
 from controller.kube.events import EventRecorder
+from controller.kube.extensions import list_extensions
 from controller.provider_config import ProviderConfigError, parse_provider_config
 from controller.shoot import ShootInfo, ShootInfoError, shoot_annotations
 from controller.steps.base import ConditionStatus, PassState, Step, StepError, StepOutcome
@@ -293,10 +294,8 @@ class Actuator:
 
     async def _other_project_shoots(self, ctx: StepContext) -> list[str]:
         """Other live shoots of the same project with an ontap Extension (they share the SVM)."""
-        api = k8s.CustomObjectsApi(ctx.api_client)
-        listing = await api.list_cluster_custom_object("extensions.gardener.cloud", "v1alpha1", "extensions")
         others = []
-        for item in listing.get("items", []):
+        for item in await list_extensions(ctx.api_client):
             meta = item.get("metadata") or {}
             namespace = meta.get("namespace")
             if (item.get("spec") or {}).get(
@@ -305,25 +304,17 @@ class Actuator:
                 continue
             if meta.get("deletionTimestamp"):
                 continue
-            cluster = await self._cluster(api, ctx, str(namespace))
+            cluster = await self._cluster(ctx, str(namespace))
             if cluster is None:
                 continue
             if shoot_annotations(cluster).get(ctx.config.project_annotation) == ctx.shoot.project_id:
                 others.append(str(namespace))
         return others
 
-    async def _cluster(self, api: Any, ctx: StepContext, name: str) -> dict[str, Any] | None:
+    async def _cluster(self, ctx: StepContext, name: str) -> dict[str, Any] | None:
         cache = ctx.cache
         if cache is not None and hasattr(cache, "get_cluster"):
             cached = cache.get_cluster(name)
             if cached is not None:
                 return dict(cached)
-        try:
-            found: dict[str, Any] = await api.get_cluster_custom_object(
-                "extensions.gardener.cloud", "v1alpha1", "clusters", name
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return found
+        return await get_cluster(ctx.api_client, name)

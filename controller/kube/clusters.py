@@ -11,8 +11,9 @@ from typing import Any
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-GROUP = "extensions.gardener.cloud"
-VERSION = "v1alpha1"
+from controller.kube.apis import EXTENSIONS_GROUP as GROUP
+from controller.kube.apis import EXTENSIONS_VERSION as VERSION
+
 PLURAL = "clusters"
 
 

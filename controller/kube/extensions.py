@@ -12,8 +12,9 @@ from typing import Any
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-GROUP = "extensions.gardener.cloud"
-VERSION = "v1alpha1"
+from controller.kube.apis import EXTENSIONS_GROUP as GROUP
+from controller.kube.apis import EXTENSIONS_VERSION as VERSION
+
 PLURAL = "extensions"
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -126,3 +127,19 @@ async def remove_annotation(api_client: Any, namespace: str, name: str, key: str
         {"metadata": {"annotations": {key: None}}},
         _content_type=MERGE_PATCH,  # type: ignore[call-arg]
     )
+
+
+async def list_extensions(api_client: Any, *, limit: int = 500) -> list[dict[str, Any]]:
+    """Every Extension in the seed, all namespaces (paged)."""
+    api = client.CustomObjectsApi(api_client)
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"limit": limit}
+        if token:
+            kwargs["_continue"] = token
+        page = await api.list_cluster_custom_object(GROUP, VERSION, PLURAL, **kwargs)
+        items.extend(page.get("items") or [])
+        token = (page.get("metadata") or {}).get("continue")
+        if not token:
+            return items

@@ -13,10 +13,10 @@ from typing import Any
 from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from controller.kube.apis import RESOURCES_GROUP as GROUP
+from controller.kube.apis import RESOURCES_VERSION as VERSION
 from controller.kube.secrets import decode_data, encode_data
 
-GROUP = "resources.gardener.cloud"
-VERSION = "v1alpha1"
 PLURAL = "managedresources"
 MERGE_PATCH = "application/merge-patch+json"
 

@@ -19,6 +19,7 @@ import structlog
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from controller.kube.apis import EXTENSIONS_GROUP, EXTENSIONS_VERSION
 from controller.runtime import metrics
 from controller.runtime.cache import ObjectCache
 from controller.runtime.shutdown import cancel_and_wait
@@ -39,8 +40,8 @@ class WatchedResource:
     plural: str
 
 
-EXTENSIONS = WatchedResource("extensions.gardener.cloud", "v1alpha1", "extensions")
-CLUSTERS = WatchedResource("extensions.gardener.cloud", "v1alpha1", "clusters")
+EXTENSIONS = WatchedResource(EXTENSIONS_GROUP, EXTENSIONS_VERSION, "extensions")
+CLUSTERS = WatchedResource(EXTENSIONS_GROUP, EXTENSIONS_VERSION, "clusters")
 
 
 class WatchExpired(Exception):
