@@ -1,4 +1,6 @@
-"""Kubernetes Secrets: read, create, replace (guarded by resourceVersion), delete; write on difference."""
+"""Every Kubernetes Secret the controller touches: the seed secret (read, create, replace guarded by
+resourceVersion, delete; written only on difference) and the immutable content secrets of
+ManagedResources (list, read, create, label)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,10 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 class SecretConflict(Exception):
     """Someone else changed or created the Secret since it was read; re-read and decide again."""
+
+
+SECRET_API = "/api/v1/namespaces/{namespace}/secrets"
+MERGE_PATCH = "application/merge-patch+json"
 
 
 @dataclass(frozen=True)
@@ -159,3 +165,82 @@ async def delete_secret(api_client: Any, namespace: str, name: str) -> bool:
             return False
         raise
     return True
+
+
+# Content secrets of ManagedResources: immutable, named by their content's hash.
+
+
+@dataclass(frozen=True)
+class ObservedContentSecret:
+    """A content secret of a ManagedResource, data decoded; `repr` never shows the data."""
+
+    namespace: str
+    name: str
+    data: dict[str, str] = field(repr=False)
+    labels: dict[str, str] = field(default_factory=dict)
+    immutable: bool = False
+    deleting: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"Secret {self.namespace}/{self.name}"
+
+
+def _observed_secret(obj: Any) -> ObservedContentSecret:
+    meta = obj.metadata
+    return ObservedContentSecret(
+        namespace=meta.namespace,
+        name=meta.name,
+        data=decode_data(obj.data),
+        labels=dict(meta.labels or {}),
+        immutable=bool(obj.immutable),
+        deleting=meta.deletion_timestamp is not None,
+    )
+
+
+async def list_content_secrets(
+    api_client: Any, namespace: str, label_selector: str
+) -> list[ObservedContentSecret]:
+    """The Secrets of `namespace` matching `label_selector` (one LIST request)."""
+    listing = await k8s.CoreV1Api(api_client).list_namespaced_secret(namespace, label_selector=label_selector)
+    return [_observed_secret(item) for item in listing.items or []]
+
+
+async def get_content_secret(api_client: Any, namespace: str, name: str) -> ObservedContentSecret | None:
+    """The secret, or None when it does not exist."""
+    try:
+        obj = await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return _observed_secret(obj)
+
+
+async def create_content_secret(
+    api_client: Any, namespace: str, name: str, data: dict[str, str], labels: dict[str, str]
+) -> ObservedContentSecret:
+    """Create an immutable Opaque secret; `SecretConflict` when the name is taken."""
+    body = k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels),
+        type="Opaque",
+        immutable=True,
+        data=encode_data(data),
+    )
+    try:
+        obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
+    except ApiException as exc:
+        if exc.status == 409:
+            raise SecretConflict(f"Secret {namespace}/{name} exists already") from None
+        raise
+    return _observed_secret(obj)
+
+
+async def patch_secret_labels(api_client: Any, namespace: str, name: str, labels: dict[str, str]) -> None:
+    """Merge `labels` into the secret's labels (metadata stays writable on immutable secrets)."""
+    await k8s.CoreV1Api(api_client).patch_namespaced_secret(
+        name,
+        namespace,
+        {"metadata": {"labels": labels}},
+        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from controller.kube.managed_resources import ObservedContentSecret, ObservedManagedResource
+from controller.kube.managed_resources import ObservedManagedResource
+from controller.kube.secrets import ObservedContentSecret
 from controller.shoot_resources import names
 from controller.shoot_resources.managed_resource import DesiredManagedResource
 

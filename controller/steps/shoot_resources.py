@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from kubernetes_asyncio.client.exceptions import ApiException
-
 from controller.errorcodes import ErrorCode
 from controller.kube import managed_resources as mr_api
+from controller.kube import secrets as secrets_io
 from controller.kube.managed_resources import (
     ManagedResourceConflict,
-    ObservedContentSecret,
     ObservedManagedResource,
 )
-from controller.kube.secrets import delete_secret
+from controller.kube.secrets import ObservedContentSecret, delete_secret
 from controller.shoot_resources import names
 from controller.shoot_resources.managed_resource import DesiredManagedResource
 from controller.shoot_resources.plan import (
@@ -33,7 +31,13 @@ from controller.shoot_resources.plan import (
 from controller.shoot_resources.render import RenderedShootResources, render_shoot_resources
 from controller.shoot_resources.trident import trident_inputs
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
-from controller.steps.context import StepContext, step_error_from_kube
+from controller.steps.content_secrets import (
+    apply_content_secret,
+    delete_content_secrets,
+    kube_call,
+    step_error,
+)
+from controller.steps.context import StepContext
 
 T = TypeVar("T")
 
@@ -51,23 +55,10 @@ class ShootResourcesStep:
     condition_type = "ShootResourcesReady"
 
     def _error(self, reason: str, message: str, **kwargs: Any) -> StepError:
-        kwargs.setdefault("codes", (ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,))
-        return StepError(self.name, self.condition_type, reason=reason, message=message, **kwargs)
+        return step_error(reason, message, **kwargs)
 
     async def _call(self, awaitable: Awaitable[T], *, object_ref: str, api: str, doing: str) -> T:
-        """Run one Kubernetes request; a refusal becomes a `StepError` naming object, API and error."""
-        try:
-            return await awaitable
-        except ApiException as exc:
-            raise step_error_from_kube(
-                self.name,
-                self.condition_type,
-                exc,
-                reason="KubernetesApiError",
-                object_ref=object_ref,
-                api=api,
-                doing=doing,
-            ) from None
+        return await kube_call(awaitable, object_ref=object_ref, api=api, doing=doing)
 
     def _render(self, ctx: StepContext) -> RenderedShootResources:
         credentials = ctx.state.get("seed_credentials")
@@ -103,9 +94,9 @@ class ShootResourcesStep:
             doing="listing",
         )
         secrets = await self._call(
-            mr_api.list_content_secrets(ctx.api_client, ctx.namespace, OWNED_SELECTOR),
+            secrets_io.list_content_secrets(ctx.api_client, ctx.namespace, OWNED_SELECTOR),
             object_ref=f"ManagedResource secrets in {ctx.namespace}",
-            api=f"GET {mr_api.SECRET_API}",
+            api=f"GET {secrets_io.SECRET_API}",
             doing="listing",
         )
         return managed, secrets
@@ -184,39 +175,8 @@ class ShootResourcesStep:
     ) -> list[str]:
         """Carry out one plan: content secret first, then the ManagedResource, then superseded secrets."""
         namespace = ctx.namespace
-        secret_ref = f"Secret {namespace}/{plan.secret_name}"
         mr_ref = f"ManagedResource {namespace}/{desired.name}"
-        secret_api = f"{mr_api.SECRET_API}/{plan.secret_name}"
-        done: list[str] = []
-        if plan.recreate_secret:
-            # The secret is immutable and named by its content hash: content that does not match is replaced.
-            await self._call(
-                delete_secret(ctx.api_client, namespace, plan.secret_name),
-                object_ref=secret_ref,
-                api=f"DELETE {secret_api}",
-                doing="deleting the altered content secret",
-            )
-        if plan.create_secret or plan.recreate_secret:
-            try:
-                await self._call(
-                    mr_api.create_content_secret(
-                        ctx.api_client, namespace, plan.secret_name, desired.data, desired.secret_labels()
-                    ),
-                    object_ref=secret_ref,
-                    api=f"POST {mr_api.SECRET_API}",
-                    doing="creating",
-                )
-                done.append(f"created {secret_ref}")
-            except ManagedResourceConflict:
-                done.extend(await self._adopt_secret(ctx, desired, secret_ref, secret_api))
-        elif plan.secret_labels:
-            await self._call(
-                mr_api.patch_secret_labels(ctx.api_client, namespace, plan.secret_name, plan.secret_labels),
-                object_ref=secret_ref,
-                api=f"PATCH {secret_api}",
-                doing="labelling",
-            )
-            done.append(f"labelled {secret_ref}")
+        done = await apply_content_secret(ctx, desired, plan)
         patch = plan.managed_resource_patch
         if plan.create_managed_resource:
             try:
@@ -265,57 +225,11 @@ class ShootResourcesStep:
             if await self._call(
                 delete_secret(ctx.api_client, namespace, stale),
                 object_ref=f"Secret {namespace}/{stale}",
-                api=f"DELETE {mr_api.SECRET_API}/{stale}",
+                api=f"DELETE {secrets_io.SECRET_API}/{stale}",
                 doing="deleting the superseded content secret",
             ):
                 done.append(f"deleted superseded Secret {namespace}/{stale}")
         return done
-
-    async def _adopt_secret(
-        self, ctx: StepContext, desired: DesiredManagedResource, secret_ref: str, secret_api: str
-    ) -> list[str]:
-        """The content secret exists but was not listed (labels removed): check its content, label it."""
-        current = await self._call(
-            mr_api.get_content_secret(ctx.api_client, ctx.namespace, desired.secret_name),
-            object_ref=secret_ref,
-            api=f"GET {secret_api}",
-            doing="reading",
-        )
-        if current is None or current.deleting:
-            raise self._error(
-                "ContentSecretConflict",
-                f"{secret_ref}: vanished or is being deleted while created; the next pass decides again",
-                object_ref=secret_ref,
-                api=f"POST {mr_api.SECRET_API}",
-                retry_after=1.0,
-            )
-        if current.data != desired.data:
-            # Named by our content hash but holding other content: derived data, so it is replaced.
-            await self._call(
-                delete_secret(ctx.api_client, ctx.namespace, current.name),
-                object_ref=secret_ref,
-                api=f"DELETE {secret_api}",
-                doing="deleting the altered content secret",
-            )
-            await self._call(
-                mr_api.create_content_secret(
-                    ctx.api_client, ctx.namespace, current.name, desired.data, desired.secret_labels()
-                ),
-                object_ref=secret_ref,
-                api=f"POST {mr_api.SECRET_API}",
-                doing="creating",
-            )
-            return [f"replaced {secret_ref}, whose content did not match its hash"]
-        missing = {k: v for k, v in desired.secret_labels().items() if current.labels.get(k) != v}
-        if not missing:
-            return []
-        await self._call(
-            mr_api.patch_secret_labels(ctx.api_client, ctx.namespace, current.name, missing),
-            object_ref=secret_ref,
-            api=f"PATCH {secret_api}",
-            doing="labelling",
-        )
-        return [f"labelled {secret_ref}"]
 
     async def delete(self, ctx: StepContext) -> StepOutcome:
         """Delete backend and credentials ManagedResources, then the operator's, then their content secrets.
@@ -342,7 +256,7 @@ class ShootResourcesStep:
                 break
             managed = {k: v for k, v in managed.items() if k not in step.waiting_for}
         # Content secrets go once their ManagedResource is gone (also those a previous pass left behind).
-        actions.extend(await self._delete_secrets(ctx, orphaned_secrets(secrets, set(terminating))))
+        actions.extend(await delete_content_secrets(ctx, orphaned_secrets(secrets, set(terminating))))
         if terminating and not force:
             if actions:
                 await ctx.events.normal("ShootResourcesDeleting", "; ".join(actions))
@@ -387,18 +301,6 @@ class ShootResourcesStep:
         )
         return {name: managed[name] for name in wanted if name in managed}
 
-    async def _delete_secrets(self, ctx: StepContext, secrets: list[ObservedContentSecret]) -> list[str]:
-        done = []
-        for secret in secrets:
-            if await self._call(
-                delete_secret(ctx.api_client, ctx.namespace, secret.name),
-                object_ref=secret.ref,
-                api=f"DELETE {mr_api.SECRET_API}/{secret.name}",
-                doing="deleting",
-            ):
-                done.append(f"deleted {secret.ref}")
-        return done
-
     async def migrate(self, ctx: StepContext) -> StepOutcome:
         """Gardener's migrate: keep the shoot's objects (`keepObjects: true`), then remove our seed ones."""
         managed, secrets = await self._observe(ctx)
@@ -421,7 +323,7 @@ class ShootResourcesStep:
             ):
                 actions.append(f"deleted {observed.ref} (objects kept in the shoot)")
         remaining = await self._observe_names(ctx, tuple(managed))
-        actions.extend(await self._delete_secrets(ctx, orphaned_secrets(secrets, set(remaining))))
+        actions.extend(await delete_content_secrets(ctx, orphaned_secrets(secrets, set(remaining))))
         if remaining:
             raise self._waiting_for(remaining, "release")
         if actions:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from controller.kube.managed_resources import ObservedContentSecret, ObservedManagedResource
+from controller.kube.managed_resources import ObservedManagedResource
+from controller.kube.secrets import ObservedContentSecret
 from controller.shoot_resources import names
 from controller.shoot_resources.managed_resource import DesiredManagedResource
 from controller.shoot_resources.plan import next_deletion, plan_managed_resource
