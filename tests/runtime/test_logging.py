@@ -126,3 +126,14 @@ def test_levels_filter(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_level_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown log level"):
         configure_logging("loud", json=True)
+
+
+def test_library_debug_output_stays_off_even_at_debug(capsys: pytest.CaptureFixture[str]) -> None:
+    # netapp-ontap, urllib3 and the Kubernetes client log request bodies at DEBUG: never emitted.
+    configure_logging("debug", json=True)
+    for name in ("netapp_ontap", "urllib3", "kubernetes_asyncio", "aiohttp.access"):
+        logging.getLogger(name).debug("request body %s", {"password": "library-debug-line"})
+        assert logging.getLogger(name).getEffectiveLevel() == logging.INFO
+    structlog.get_logger("controller.test").debug("own debug line")
+    err = capsys.readouterr().err
+    assert "library-debug-line" not in err and "own debug line" in err
