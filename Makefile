@@ -45,10 +45,10 @@ bench: venv kube-binaries
 	$(PY) hack/bench.py
 
 kube-up: venv kube-binaries
-	$(PY) -m tests.harness.kube up
+	$(PY) -m hack.localenv.kube up
 
 kube-down: venv
-	$(PY) -m tests.harness.kube down
+	$(PY) -m hack.localenv.kube down
 
 fake: venv
 	$(VENV)/bin/ontap-fake --http --port 8443

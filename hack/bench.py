@@ -38,9 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from controller.runtime.logging import configure_logging  # noqa: E402
+from hack.localenv.gardener_objects import GROUP, VERSION, cluster_object, extension_object  # noqa: E402
+from hack.localenv.kube import LocalKubeApiServer  # noqa: E402
 from ontap.fake.testing import FakeOntapServer  # noqa: E402
-from tests.gardener_objects import GROUP, VERSION, cluster_object, extension_object  # noqa: E402
-from tests.harness.kube import LocalKubeApiServer  # noqa: E402
 
 RSS_BUDGET_MB = 200.0
 STEADY_ONTAP_BUDGET = 3.0

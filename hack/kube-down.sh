@@ -4,4 +4,4 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-$repo/.venv/bin/python}
 [[ -x "$python" ]] || python=python3
-cd "$repo" && exec "$python" -m tests.harness.kube down "$@"
+cd "$repo" && exec "$python" -m hack.localenv.kube down "$@"

@@ -5,4 +5,4 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-$repo/.venv/bin/python}
 [[ -x "$python" ]] || python=python3
-cd "$repo" && exec "$python" -m tests.harness.kube up "$@"
+cd "$repo" && exec "$python" -m hack.localenv.kube up "$@"

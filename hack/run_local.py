@@ -25,8 +25,8 @@ from controller.app import ControllerApp  # noqa: E402
 from controller.config import config_from_mapping  # noqa: E402
 from controller.reconciler import ExtensionReconciler  # noqa: E402
 from controller.runtime.logging import configure_logging  # noqa: E402
+from hack.localenv.kube import LocalKubeApiServer  # noqa: E402
 from ontap.fake.testing import FakeOntapServer  # noqa: E402
-from tests.harness.kube import LocalKubeApiServer  # noqa: E402
 
 SAMPLE = REPO / "hack" / "kind" / "sample-shoot.yaml"
 EXT_PATH = "/apis/extensions.gardener.cloud/v1alpha1/namespaces/{ns}/extensions"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from kubernetes_asyncio import client, config
 
-from tests.harness.kube import LocalKubeApiServer
+from hack.localenv.kube import LocalKubeApiServer
 
 KUBE_FIXTURES = frozenset({"kube_apiserver", "kube"})
 

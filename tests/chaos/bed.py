@@ -32,11 +32,7 @@ from controller.runtime.context import RuntimeContext
 from controller.runtime.logging import register_secret
 from controller.runtime.result import ReconcileResult, RequeueAfter
 from controller.runtime.workqueue import WorkQueue, backoff_delay
-from ontap.client import OntapClient, OntapClients
-from ontap.config import OntapClusterConfig
-from ontap.fake.testing import FakeOntapServer
-from ontap.retry import RetryPolicy
-from tests.gardener_objects import (
+from hack.localenv.gardener_objects import (
     EXTENSION_NAME,
     GROUP,
     VERSION,
@@ -44,7 +40,11 @@ from tests.gardener_objects import (
     provider_config,
     requested_ips,
 )
-from tests.harness.kube import LocalKubeApiServer
+from hack.localenv.kube import LocalKubeApiServer
+from ontap.client import OntapClient, OntapClients
+from ontap.config import OntapClusterConfig
+from ontap.fake.testing import FakeOntapServer
+from ontap.retry import RetryPolicy
 from tests.harness.kube_faults import KubeFaultProxy
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -258,9 +258,15 @@ def reconciler_factory() -> Callable[[RuntimeContext], Any]:
 class ControllerProcess:
     """Everything one controller process keeps in memory. Discard it to simulate a kill."""
 
-    def __init__(self, servers: ChaosServers, config: ControllerConfig) -> None:
+    def __init__(
+        self,
+        servers: ChaosServers,
+        config: ControllerConfig,
+        clusters: list[OntapClusterConfig] | None = None,
+    ) -> None:
         self.servers = servers
         self.config = config
+        self.clusters = clusters  # None: the fake as the one cluster (`cluster_config`)
         self.counter = KubeRequestCounter()
         self.api_client: Any = None
         self.ontap: OntapClients | None = None
@@ -279,12 +285,8 @@ class ControllerProcess:
             register_secret(cluster.password)  # as the production start-up does
         self.ontap = OntapClients(
             [
-                OntapClient(
-                    cluster_config(self.servers.fake),
-                    retry_policy=ONTAP_RETRIES,
-                    job_timeout=5.0,
-                    job_poll_interval=0.05,
-                )
+                OntapClient(cluster, retry_policy=ONTAP_RETRIES, job_timeout=5.0, job_poll_interval=0.05)
+                for cluster in self.clusters or [cluster_config(self.servers.fake)]
             ]
         )
         queue = WorkQueue(self._unused_handler, backoff_base=BACKOFF_BASE, backoff_cap=BACKOFF_CAP)

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from hack.localenv.kube import LocalKubeApiServer
 from ontap.fake.testing import FakeOntapServer
 from tests.chaos import runner
 from tests.chaos.bed import ChaosServers
 from tests.chaos.leaks import install_log_capture
 from tests.chaos.runner import Row, format_table
-from tests.harness.kube import LocalKubeApiServer
 from tests.harness.kube_faults import KubeFaultProxy
 
 

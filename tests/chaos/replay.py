@@ -14,12 +14,12 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from hack.localenv.kube import LocalKubeApiServer
 from ontap.fake.testing import FakeOntapServer
 from tests.chaos.bed import ChaosServers
 from tests.chaos.catalog import matrix
 from tests.chaos.runner import TABLE_HEADER, Row, format_table, run_scenario
 from tests.chaos.schedules import Schedule, run_schedule
-from tests.harness.kube import LocalKubeApiServer
 from tests.harness.kube_faults import KubeFaultProxy
 
 

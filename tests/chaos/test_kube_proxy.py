@@ -12,7 +12,7 @@ import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from tests.harness.kube import LocalKubeApiServer
+from hack.localenv.kube import LocalKubeApiServer
 from tests.harness.kube_faults import KubeFaultProxy
 from tests.kube_fixtures import KubeTestEnv, new_api_client
 

@@ -19,12 +19,12 @@ from controller.reconciler import ExtensionReconciler
 from controller.runtime.cache import ObjectCache
 from controller.runtime.context import RuntimeContext
 from controller.runtime.result import ReconcileResult
+from hack.localenv.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from ontap.client import OntapClient, OntapClients
 from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
 from ontap.naming import account_name, svm_name
 from ontap.retry import RetryPolicy
-from tests.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from tests.kube_fixtures import KubeTestEnv, new_api_client
 
 MERGE_PATCH = "application/merge-patch+json"

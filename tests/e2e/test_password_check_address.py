@@ -15,8 +15,8 @@ import pytest
 
 from controller.reconciler import ReconcileFailed
 from controller.runtime.result import RequeueAfter
+from hack.localenv.gardener_objects import provider_config
 from tests.e2e.conftest import World
-from tests.gardener_objects import provider_config
 
 PASSES = 20
 MANAGEMENT_LIF = provider_config()["svmIpaddresses"]["managementLif"]

@@ -11,10 +11,10 @@ from controller.extension.operation import FINALIZER
 from controller.reconciler import ReconcileFailed
 from controller.runtime.result import RequeueAfter
 from controller.steps.seed_secret import seed_secret_reference
+from hack.localenv.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from ontap.naming import svm_name
 from ontap.provisioning.reads import find_svm
 from tests.e2e.conftest import CAP, RESYNC, World, gardenlet_ready
-from tests.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from tests.shoot_state import persist, restore
 
 OP = "gardener.cloud/operation"

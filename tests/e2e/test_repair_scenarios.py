@@ -11,12 +11,12 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from controller.kube.secrets import delete_secret
+from hack.localenv.gardener_objects import provider_config
 from ontap.provisioning.account import set_password
 from ontap.provisioning.reads import find_svm
 from tests.chaos.bed import Admin, ShootUnderTest
 from tests.chaos.invariants import converged_violations, deleted_violations, shoot_side_passwords
 from tests.e2e.conftest import RESYNC, Shoot, World
-from tests.gardener_objects import provider_config
 
 
 def under_test(world: World, *shoots: Shoot) -> tuple[Admin, list[ShootUnderTest]]:

@@ -368,7 +368,7 @@ class KubeFaultProxy:
 
     @classmethod
     def for_apiserver(cls, apiserver: Any, workdir: Path) -> KubeFaultProxy:
-        """A proxy in front of a ``tests.harness.kube.LocalKubeApiServer``."""
+        """A proxy in front of a ``hack.localenv.kube.LocalKubeApiServer``."""
         return cls(apiserver.server, apiserver.token, apiserver.ca_file, workdir=workdir)
 
     @property

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from controller.config import config_from_mapping
-from tests.harness.kube import REPO_ROOT, find_helm
+from hack.localenv.kube import REPO_ROOT, find_helm
 
 CHART = REPO_ROOT / "charts" / "gardener-extension-ontap"
 SECRET_KEYS = {"password", "username", "credentials", "token"}

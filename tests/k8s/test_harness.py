@@ -12,7 +12,7 @@ import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from tests.harness.kube import REPO_ROOT, LocalKubeApiServer, _process_alive, cli_down, cli_up
+from hack.localenv.kube import REPO_ROOT, LocalKubeApiServer, _process_alive, cli_down, cli_up
 from tests.kube_fixtures import KubeTestEnv, new_api_client
 
 EXT = ("extensions.gardener.cloud", "v1alpha1")

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from controller.actuator import Actuator, ActuatorResult
 from controller.config import ControllerConfig
 from controller.kube.secrets import StoredSecret, get_secret
+from hack.localenv.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from ontap.client import OntapClient, OntapClients
 from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
@@ -22,7 +23,6 @@ from ontap.naming import account_name, svm_name
 from ontap.provisioning.account import check_login
 from ontap.provisioning.reads import find_svm
 from ontap.retry import RetryPolicy
-from tests.gardener_objects import GROUP, VERSION, cluster_object, provider_config
 from tests.kube_fixtures import KubeTestEnv
 
 MERGE_PATCH = "application/merge-patch+json"

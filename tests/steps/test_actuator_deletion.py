@@ -7,7 +7,7 @@ import pytest
 from controller.actuator import ActuatorResult
 from controller.steps.base import ConditionStatus
 from controller.steps.seed_secret import seed_secret_reference
-from tests.gardener_objects import provider_config
+from hack.localenv.gardener_objects import provider_config
 from tests.shoot_state import persist as shoot_state_of
 from tests.shoot_state import restore as restore_from
 from tests.steps.conftest import Shoot, ShootBed
@@ -43,7 +43,7 @@ async def test_deleting_one_of_two_shoots_keeps_the_svm_and_the_last_removes_it(
 async def _drop_extension(shoot: object) -> None:
     from kubernetes_asyncio import client as k8s
 
-    from tests.gardener_objects import GROUP, VERSION
+    from hack.localenv.gardener_objects import GROUP, VERSION
     from tests.steps.conftest import Shoot
 
     assert isinstance(shoot, Shoot)

@@ -145,7 +145,7 @@ async def test_lif_with_another_ip_is_reported_not_replaced(bed: ShootBed) -> No
     shoot = bed.shoot()
     await shoot.create()
     assert (await shoot.reconcile()).error is None
-    from tests.gardener_objects import provider_config
+    from hack.localenv.gardener_objects import provider_config
 
     config = provider_config()
     config["svmIpaddresses"]["dataLifs"][0] = "127.0.0.99"

@@ -3,9 +3,9 @@
 Used by the integration-test fixtures (``tests/kube_fixtures.py``) and, through the CLI below, by
 humans and the local demo::
 
-    python -m tests.harness.kube up      # starts both, writes .local/kube/kubeconfig
-    python -m tests.harness.kube status
-    python -m tests.harness.kube down
+    python -m hack.localenv.kube up      # starts both, writes .local/kube/kubeconfig
+    python -m hack.localenv.kube status
+    python -m hack.localenv.kube down
 
 Only the standard library and PyYAML are used, so hack/ scripts can import this module without
 the project's runtime dependencies. The binaries come from ``hack/build-kube-binaries.sh``.
@@ -618,8 +618,8 @@ def cli_down(state_dir: Path, *, keep_logs: bool = False) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tests.harness.kube up|down|status|kubeconfig``."""
-    parser = argparse.ArgumentParser(prog="python -m tests.harness.kube", description=__doc__.split("\n")[0])
+    """``python -m hack.localenv.kube up|down|status|kubeconfig``."""
+    parser = argparse.ArgumentParser(prog="python -m hack.localenv.kube", description=__doc__.split("\n")[0])
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start etcd + kube-apiserver in the background and install the CRDs")
