@@ -187,6 +187,7 @@ class ControllerConfig(_Section):
     seed_secret_name: str = Field(default="ontap-svm-credentials", min_length=1, max_length=253)
     kubeconfig: Path | None = None
     kube_request_timeout: Duration = timedelta(seconds=30)
+    pass_timeout: Duration = timedelta(minutes=10)
 
     @field_validator("ontap_clusters")
     @classmethod

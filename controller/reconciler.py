@@ -27,7 +27,6 @@ from controller.extension.operation import (
     annotation_action,
     finalizers_with,
     finalizers_without,
-    force_deletion_confirmed,
     gardener_requested,
     has_finalizer,
     needs_finalizer,
@@ -35,12 +34,14 @@ from controller.extension.operation import (
     requested_timestamp,
     skip_because_migrated,
 )
-from controller.extension.predicates import has_shoot_class, has_type, shoot_failed
+from controller.extension.passes import operate, run_bounded
+from controller.extension.predicates import has_shoot_class, has_type
 from controller.extension.status import PassResult, completed_status, processing_status, status_patch
 from controller.kube.clusters import get_cluster
 from controller.kube.events import EventMemory, EventRecorder
 from controller.kube.extensions import ExtensionConflict, get_extension, patch_metadata, patch_status
 from controller.runtime.result import ReconcileResult, RequeueAfter
+from controller.shoot import shoot_failed
 from controller.steps.base import StepOutcome
 
 Key = tuple[str, str]
@@ -100,6 +101,10 @@ class ExtensionReconciler:
     @property
     def _base(self) -> float:
         return float(self.config.backoff.base.total_seconds())
+
+    @property
+    def _pass_timeout(self) -> float:
+        return float(self.config.pass_timeout.total_seconds())
 
     async def reconcile(self, key: Key) -> ReconcileResult:
         """One pass over the Extension `key` = (namespace, name)."""
@@ -187,21 +192,11 @@ class ExtensionReconciler:
             )
             return PassResult(operation=operation, failure=failure)
         actuator = self._actuator_factory(self.ctx, recorder)
-        try:
-            if operation is OperationType.DELETE:
-                force = force_deletion_confirmed(cluster)
-                if force:
-                    bound.warning("force deletion confirmed on the shoot", op=str(operation))
-                outcome = await actuator.delete(ext, cluster, force=force)
-            elif operation is OperationType.MIGRATE:
-                outcome = await actuator.migrate(ext, cluster)
-            elif operation is OperationType.RESTORE:
-                outcome = await actuator.restore(ext, cluster)
-            else:
-                outcome = await actuator.reconcile(ext, cluster)
-        except Exception as exc:
-            bound.exception("actuator failed unexpectedly", op=str(operation))
-            return PassResult(operation=operation, failure=report_exception(exc))
+        outcome, stopped = await run_bounded(
+            lambda: operate(actuator, ext, cluster, operation, bound), self._pass_timeout, operation, bound
+        )
+        if stopped is not None:
+            return PassResult(operation=operation, failure=stopped)
         return PassResult(
             operation=operation,
             outcomes=list(outcome.outcomes),

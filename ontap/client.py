@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 import structlog
-from netapp_ontap.error import NetAppRestError
 from netapp_ontap.host_connection import HostConnection, LoggingAdapter
 from pydantic import SecretStr
 from tenacity import RetryCallState
@@ -30,6 +29,9 @@ from ontap.config import OntapClusterConfig
 from ontap.errors import OntapError, classify
 from ontap.metrics import record_request, record_retry
 from ontap.retry import NO_RETRY, RetryPolicy, retrying
+from ontap.transport import LIMITS_ATTRIBUTE, RequestLimits, limits_of, send_json
+
+__all__ = ["OntapClient", "OntapClients", "RequestLimits", "limits_of", "send_json"]
 
 if TYPE_CHECKING:
     from ontap.jobs import JobOutcome
@@ -230,6 +232,7 @@ class OntapClient:
         )
         if isinstance(config.verify, str):
             _pin_ca_bundle(session, config.verify)
+        setattr(connection, LIMITS_ATTRIBUTE, RequestLimits.of(config))
         return connection
 
     def _retry_logger(self, operation: str, target: str, method: str) -> Callable[[RetryCallState], None]:
@@ -300,34 +303,3 @@ class OntapClients(Mapping[str, OntapClient]):
         """Close every client."""
         for client in self._clients.values():
             await client.close()
-
-
-def send_json(
-    connection: HostConnection,
-    method: str,
-    path: str,
-    *,
-    body: Mapping[str, Any] | None = None,
-    params: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """One REST request through the library's connection (auth, TLS, timeouts), JSON in and out.
-
-    Used for the asynchronous SVM calls: the library's `post()` blocks its thread polling the job
-    (and, when ONTAP's `Location` lacks the key, re-reading the collection), while this layer
-    wants the job uuid back at once so that it can wait without holding a thread.
-    Errors are raised as `NetAppRestError`, exactly like the library's own calls.
-    """
-    try:
-        response = connection.session.request(
-            method, f"{connection.origin}{path}", json=dict(body) if body is not None else None, params=params
-        )
-        response.raise_for_status()
-    except requests.exceptions.RequestException as exc:
-        raise NetAppRestError(cause=exc) from None
-    if not response.content:
-        return {}
-    try:
-        data = response.json()
-    except ValueError:
-        raise NetAppRestError(f"{method} {path}: answer is not JSON") from None
-    return data if isinstance(data, dict) else {}

@@ -38,6 +38,9 @@ class OntapClusterConfig(BaseModel):
     max_in_flight: int = Field(default=4, ge=1, alias="maxInFlight")
     connect_timeout: float = Field(default=6.0, gt=0, alias="connectTimeout")
     read_timeout: float = Field(default=45.0, gt=0, alias="readTimeout")
+    # Bounds of one ONTAP call as a whole: a trickling answer or a huge body ends in an error naming it.
+    request_timeout: float = Field(default=60.0, gt=0, alias="requestTimeout")
+    max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, alias="maxResponseBytes")
 
     @field_validator("endpoint")
     @classmethod

@@ -125,6 +125,17 @@ class OntapTransient(OntapError):
     retryable = True
 
 
+class OntapDeadlineExceeded(OntapTransient):
+    """The whole answer did not arrive within `requestTimeout` (e.g. it trickled in).
+
+    Not repeated within the call (each attempt could take as long again); the pass fails and is
+    backed off like after any transient error.
+    """
+
+    kind = "deadline-exceeded"
+    retryable = False
+
+
 class OntapJobFailed(OntapError):
     kind = "job-failed"
 
@@ -184,37 +195,68 @@ def _error_body(exc: NetAppRestError) -> tuple[str | None, str | None]:
 
 
 def _class_for(status: int | None, code: str | None) -> type[OntapError]:
-    if code in DUPLICATE_CODES:
-        return OntapAlreadyExists
-    if code in BUSY_CODES or status == 423:
-        return OntapBusy
-    if code == NOT_AUTHORIZED or status == 403:
-        return OntapForbidden
+    """The HTTP status decides first; ONTAP's code only refines a 4xx.
+
+    A 5xx is transient whatever code it carries (a 500 with code "1" is not "already exists": the
+    request may or may not have been applied, so the caller re-observes).
+    """
+    if status is None:
+        return OntapError
+    if status >= 500 or status in TRANSIENT_HTTP:
+        return OntapTransient
     if status == 401:
         return OntapUnauthenticated
+    if status == 403 or (400 <= status < 500 and code == NOT_AUTHORIZED):
+        return OntapForbidden
+    if status == 423:
+        return OntapBusy
+    if not 400 <= status < 500:
+        return OntapError
+    if code in DUPLICATE_CODES:
+        return OntapAlreadyExists
+    if code in BUSY_CODES:
+        return OntapBusy
     if code == ENTRY_DOES_NOT_EXIST or code in SVM_NOT_FOUND_CODES or status == 404:
         return OntapNotFound
     if status == 409:
         return OntapBusy
-    if status is not None and status in TRANSIENT_HTTP:
-        return OntapTransient
-    if status is not None and 400 <= status < 500:
-        return OntapInvalidInput
-    return OntapError
+    return OntapInvalidInput
+
+
+def _named(error: OntapError, where: dict[str, Any]) -> OntapError:
+    """`error` with the call's cluster, endpoint, operation and target filled in where it lacks them."""
+    for field, value in where.items():
+        if value and not getattr(error, field):
+            setattr(error, field, value)
+    error.args = (error._render(),)
+    return error
+
+
+def _non_json_note(exc: NetAppRestError, status: int) -> str:
+    """`; the body is not JSON (text/html, 1.2 KB)` for an HTML error page, else ``."""
+    if status == 401:
+        return ""  # ONTAP's own 401 is an HTML page
+    response = getattr(exc.http_err_response, "http_response", None)
+    if response is None or exc.response_body is not None:
+        return ""
+    media = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()[:60]
+    size = len(response.content or b"")
+    text = f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB"
+    return f"; the body is not JSON ({media or 'no content type'}, {text})"
 
 
 def classify(
     exc: BaseException, *, cluster: str = "", endpoint: str = "", operation: str = "", target: str = ""
 ) -> OntapError:
     """Turn whatever netapp-ontap or requests raised into a typed `OntapError`."""
-    if isinstance(exc, OntapError):
-        return exc
     where: dict[str, Any] = {
         "cluster": cluster,
         "endpoint": endpoint,
         "operation": operation,
         "target": target,
     }
+    if isinstance(exc, OntapError):
+        return _named(exc, where)
     if isinstance(exc, NetAppRestError):
         status = exc.status_code
         code, message = _error_body(exc)
@@ -227,7 +269,7 @@ def classify(
             # Raised by the library itself (client-side validation, job polling): no HTTP answer.
             return OntapError(_first_line(str(exc)), **where)
         cls = _class_for(status, code)
-        description = message or _reason(status)
+        description = message or _reason(status) + _non_json_note(exc, status)
         return cls(description, http_status=status, ontap_code=code, ontap_message=message, **where)
     if isinstance(exc, requests.exceptions.SSLError):
         return OntapTlsError(_describe_tls(exc), **where)

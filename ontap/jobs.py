@@ -6,12 +6,13 @@ import asyncio
 import enum
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import structlog
 from netapp_ontap.host_connection import HostConnection
-from netapp_ontap.resources.job import Job
 
 from ontap.errors import OntapJobFailed, OntapNotFound, OntapTransient
+from ontap.transport import send_json
 
 if TYPE_CHECKING:
     from ontap.client import OntapClient
@@ -113,10 +114,9 @@ def job_uuid_of(answer: dict[str, Any]) -> str | None:
 
 
 def _read_job(connection: HostConnection, job_uuid: str) -> dict[str, Any]:
-    job = Job(uuid=job_uuid)
-    job.set_connection(connection)  # the library's get() takes no connection argument
-    job.get(fields="state,message,code,error")
-    return dict(job.to_dict())
+    # Bounded in time and size like every read (the library's `Job.get()` is not).
+    path = f"/api/cluster/jobs/{quote(job_uuid, safe='')}"
+    return send_json(connection, "GET", path, params={"fields": "state,message,code,error"})
 
 
 def _job_error(record: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -69,6 +69,11 @@ class SvmInfo(OntapModel):
         """False while ONTAP is still creating, starting or deleting the SVM."""
         return self.state not in ("initializing", "starting", "deleting", "stopping")
 
+    @property
+    def is_running(self) -> bool:
+        """True only when ONTAP reports `running`; stopped, missing or unknown states are not ready."""
+        return self.state == "running"
+
 
 class IpInterfaceInfo(OntapModel):
     """`GET /api/network/ip/interfaces` with the fields this layer reads (see `INTERFACE_FIELDS`)."""

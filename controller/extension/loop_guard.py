@@ -27,13 +27,41 @@ def format_duration(seconds: float) -> str:
     return "".join(parts)
 
 
+# Failures that are ONTAP saying no; anything else (outages, timeouts, unreadable answers) is not a refusal.
+_REFUSALS = frozenset(
+    {
+        "forbidden",
+        "unauthenticated",
+        "invalid-input",
+        "busy",
+        "already-exists",
+        "not-found",
+        "job-failed",
+        "ownership-conflict",
+        "placement-conflict",
+        "not-empty",
+    }
+)
+
+
+def _is_refusal(report: FailureReport) -> bool:
+    if report.kind in _REFUSALS:
+        return True
+    if not report.reason.startswith("Ontap"):
+        return False
+    # A step's ONTAP error keeps the kind in its reason: `OntapInvalidInput` -> `invalid-input`.
+    name = report.reason.removeprefix("Ontap")
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-") in _REFUSALS
+
+
 def blocked_message(report: FailureReport, limit: int, cap: float) -> str:
-    """`<object>: <API> refused <N> times: <error>; retrying every <cap>`."""
+    """`<object>: <API> refused <N> times: <error>; retrying every <cap>` ("failed <N> times in a row"
+    when the answers were not refusals: outages, timeouts, unreadable answers, a stopped SVM)."""
     target = report.object_ref or report.step or "extension"
     api = report.api or "the API"
-    return (
-        f"{target}: {api} refused {limit} times: {report.description}; retrying every {format_duration(cap)}"
-    )
+    verb = "refused" if _is_refusal(report) else "failed"
+    times = f"{limit} times" if verb == "refused" else f"{limit} times in a row"
+    return f"{target}: {api} {verb} {times}: {report.description}; retrying every {format_duration(cap)}"
 
 
 def blocked_outcome(outcome: StepOutcome, report: FailureReport, limit: int, cap: float) -> StepOutcome:

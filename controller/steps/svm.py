@@ -73,10 +73,12 @@ class SvmStep:
             raise step_error_from_ontap(
                 self.name, self.condition_type, exc, object_ref=object_ref, doing="ensuring the SVM"
             ) from exc
-        ctx.state.put("svm", svm)
         if actions:
             ctx.log.info("svm changed", svm=desired.name, cluster=client.name, actions=actions)
             await ctx.events.normal("SvmChanged", f"{object_ref}: " + "; ".join(actions))
+        if not svm.is_running:
+            raise not_running_error(self.name, self.condition_type, object_ref, svm.state)
+        ctx.state.put("svm", svm)
         message = f"{object_ref} is {svm.state}"
         if drift:
             message += "; left alone: " + "; ".join(drift)
@@ -146,6 +148,25 @@ class SvmStep:
             changed=bool(actions),
             actions=actions,
         )
+
+
+def not_running_error(step: str, condition: str, object_ref: str, state: str | None) -> StepError:
+    """The SVM exists but is not `running` (stopped, or a state ONTAP did not report or we do not know).
+
+    Nothing after this step may claim success on it, and the controller does not start SVMs (an
+    operator stopped it, or ONTAP did): the pass fails, retried with backoff, until it runs again.
+    """
+    reported = f"state {state[:40]!r}" if state else "no state"
+    return StepError(
+        step,
+        condition,
+        reason="SvmNotRunning",
+        message=f"{object_ref} is not running: ONTAP reported {reported}; "
+        "the extension does not start SVMs, an operator must (e.g. `vserver start`)",
+        codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
+        object_ref=object_ref,
+        api="GET /api/svm/svms",
+    )
 
 
 def waiting_error(step: str, condition: str, missing: str) -> StepError:

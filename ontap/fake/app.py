@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
-from ontap.fake import errors
+from ontap.fake import errors, hostile
 from ontap.fake.auth import authenticate, claimed_user, may_call
 from ontap.fake.errors import FakeApiError
 from ontap.fake.faults import (
@@ -19,10 +19,14 @@ from ontap.fake.faults import (
     ErrorAction,
     ForbiddenAction,
     HangAction,
+    HtmlAction,
+    HugeBodyAction,
     JobFailureAction,
     LatencyAction,
     LockedAction,
     ResetAction,
+    TrickleAction,
+    TruncatedJsonAction,
 )
 from ontap.fake.handlers import accounts, bgp, cluster, control, interfaces, nvme, svms, volumes
 from ontap.fake.handlers.common import FAKE_KEY, FAULT_KEY, JOB_FAILURE_KEY, PRINCIPAL_KEY
@@ -123,7 +127,17 @@ async def _with_fault(
             return error_response(FakeApiError(500, action.code, action.message))
         request[JOB_FAILURE_KEY] = action
         return await handler(request)
+    if isinstance(action, HtmlAction):
+        return hostile.html(action)
+    if isinstance(action, HugeBodyAction):
+        return await hostile.huge(request, action)
     response = await handler(request)
+    if hostile.is_rewriting(action):
+        return hostile.rewritten(response, action)
+    if isinstance(action, TruncatedJsonAction):
+        return hostile.truncated(response)
+    if isinstance(action, TrickleAction):
+        return await hostile.trickle(request, response, action, request.app[SHUTDOWN_KEY])
     if isinstance(action, ApplyThenFailAction):
         return error_response(FakeApiError(action.status, action.code, action.message))
     if isinstance(action, ApplyThenResetAction):
@@ -212,6 +226,7 @@ def _api_routes() -> list[tuple[str, str, Handler]]:
         ("GET", "/api/protocols/nvme/services/{svm_uuid}", nvme.get_service),
         ("PATCH", "/api/protocols/nvme/services/{svm_uuid}", nvme.patch_service),
         ("DELETE", "/api/protocols/nvme/services/{svm_uuid}", nvme.delete_service),
+        ("GET", "/api/protocols/nvme/subsystems/{uuid}", nvme.get_subsystem),
     ]
     collections: list[tuple[str, str, Handler]] = [
         ("GET", "/api/cluster/nodes", cluster.list_nodes),
@@ -228,6 +243,7 @@ def _api_routes() -> list[tuple[str, str, Handler]]:
         ("GET", "/api/storage/volumes", volumes.list_volumes),
         ("GET", "/api/protocols/nvme/services", nvme.list_services),
         ("POST", "/api/protocols/nvme/services", nvme.create_service),
+        ("GET", "/api/protocols/nvme/subsystems", nvme.list_subsystems),
     ]
     for method, path, handler in collections:
         routes.append((method, path, handler))
@@ -245,6 +261,7 @@ CONTROL_ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", "/_fake/requests", control.clear_requests),
     ("POST", "/_fake/reset", control.reset),
     ("POST", "/_fake/volumes", control.add_volume),
+    ("POST", "/_fake/nvme-subsystems", control.add_nvme_subsystem),
     ("PUT", "/_fake/job-timing", control.set_job_timing),
 ]
 

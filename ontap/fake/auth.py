@@ -80,14 +80,17 @@ def _has_http(account: dict[str, Any]) -> bool:
 
 
 # (method, route template) an SVM-scoped account may call; instance routes are checked further.
+# Only reads NetApp shows vsadmin making: the cluster and its own SVM (Trident's ontap_rest.go),
+# its SVM's network interfaces and jobs (the vsadmin role in NetApp's predefined-role table).
+# Account records are not among them: reading them as vsadmin is unproven, so it is 403.
 SVM_SCOPED_ROUTES = frozenset(
     {
+        ("GET", "/api/cluster"),
         ("GET", "/api/svm/svms"),
         ("GET", "/api/svm/svms/{uuid}"),
         ("GET", "/api/network/ip/interfaces"),
         ("GET", "/api/network/ip/interfaces/{uuid}"),
-        ("GET", "/api/security/accounts"),
-        ("GET", "/api/security/accounts/{owner_uuid}/{name}"),
+        ("GET", "/api/cluster/jobs/{uuid}"),
     }
 )
 
@@ -101,6 +104,4 @@ def may_call(principal: Principal, method: str, template: str, match_info: dict[
         return False
     if normalized == "/api/svm/svms/{uuid}":
         return match_info.get("uuid") == principal.svm_uuid
-    if normalized == "/api/security/accounts/{owner_uuid}/{name}":
-        return match_info.get("owner_uuid") == principal.svm_uuid and match_info.get("name") == principal.user
     return True

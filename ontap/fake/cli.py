@@ -41,13 +41,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--job-seconds", type=float, default=0.2, help="how long async jobs take (default 0.2)"
     )
+    parser.add_argument(
+        "--job-retention-seconds",
+        type=float,
+        default=300.0,
+        help="how long finished jobs are kept before they are purged (default 300)",
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGINT/SIGTERM, then save the state if `--state` was given."""
     settings = FakeSettings(
-        args.admin_user, args.admin_password, args.seed, JobTiming(seconds=args.job_seconds)
+        args.admin_user,
+        args.admin_password,
+        args.seed,
+        JobTiming(seconds=args.job_seconds, retention_seconds=args.job_retention_seconds),
     )
     state = FakeState.load(args.state) if args.state is not None and args.state.exists() else None
     fake = FakeOntap(settings, state)

@@ -90,6 +90,120 @@ class ForbiddenAction(_Action):
     type: Literal["forbidden"] = "forbidden"
 
 
+# Hostile answers: well-formed HTTP that proves nothing (see docs/fake-ontap.md, "Hostile answers").
+
+
+class EnvelopeWithoutRecordsAction(_Action):
+    """Handle the request, then drop `records` from the collection envelope (200, `num_records` kept)."""
+
+    type: Literal["envelope-without-records"] = "envelope-without-records"
+
+
+class WrongNumRecordsAction(_Action):
+    """Handle the request, then add `delta` to `num_records` (so it disagrees with `records`)."""
+
+    type: Literal["wrong-num-records"] = "wrong-num-records"
+    delta: int = 1
+
+
+class RecordMissingKeyAction(_Action):
+    """Handle the request, then remove `key` (e.g. `uuid`, `name`) from every record."""
+
+    type: Literal["record-missing-key"] = "record-missing-key"
+    key: str = "uuid"
+
+
+class SvmStateAction(_Action):
+    """Handle the request, then report every SVM record's `state` as `state` (None: no state at all)."""
+
+    type: Literal["svm-state"] = "svm-state"
+    state: str | None = "stopped"
+
+
+class TruncatedJsonAction(_Action):
+    """Handle the request, then send only the first half of its JSON body (a complete HTTP answer)."""
+
+    type: Literal["truncated-json"] = "truncated-json"
+
+
+class HtmlAction(_Action):
+    """Answer `status` with an HTML page instead of JSON (`html-200`: a proxy's login page; `html-502`)."""
+
+    type: Literal["html-200", "html-502"] = "html-200"
+    status: int | None = None
+
+    @property
+    def http_status(self) -> int:
+        return self.status if self.status is not None else (502 if self.type == "html-502" else 200)
+
+
+class HugeBodyAction(_Action):
+    """Answer 200 with a valid, empty collection padded to `megabytes` (streamed, never held whole).
+
+    `announce` sends a Content-Length; without it the body is chunked, so only counting can stop it.
+    """
+
+    type: Literal["huge-body"] = "huge-body"
+    megabytes: float = Field(default=64.0, gt=0, le=1024)
+    announce: bool = False
+
+
+class TrickleAction(_Action):
+    """Handle the request, then send its answer at `bytes_per_second` (at most `seconds`, then drop)."""
+
+    type: Literal["trickle"] = "trickle"
+    bytes_per_second: float = Field(default=1.0, gt=0)
+    seconds: float = Field(default=MAX_HANG_SECONDS, gt=0, le=MAX_HANG_SECONDS)
+
+
+HostileAction = (
+    EnvelopeWithoutRecordsAction
+    | WrongNumRecordsAction
+    | RecordMissingKeyAction
+    | SvmStateAction
+    | TruncatedJsonAction
+    | HtmlAction
+    | HugeBodyAction
+    | TrickleAction
+)
+REWRITING_ACTIONS = (
+    EnvelopeWithoutRecordsAction,
+    WrongNumRecordsAction,
+    RecordMissingKeyAction,
+    SvmStateAction,
+)
+
+
+def rewrite_answer(action: Any, data: Any) -> Any:
+    """The answer `data` as a rewriting hostile action makes it (pure; `data` is not changed)."""
+    if not isinstance(data, dict):
+        return data
+    result = dict(data)
+    records = [dict(r) if isinstance(r, dict) else r for r in result.get("records") or []]
+    if isinstance(action, EnvelopeWithoutRecordsAction):
+        result.pop("records", None)
+        result.setdefault("num_records", 0)
+        return result
+    if isinstance(action, WrongNumRecordsAction):
+        result["num_records"] = int(result.get("num_records", len(records))) + action.delta
+        return result
+    targets = records if "records" in result else [result]
+    for record in targets:
+        if not isinstance(record, dict):
+            continue
+        if isinstance(action, RecordMissingKeyAction):
+            record.pop(action.key, None)
+        elif isinstance(action, SvmStateAction):
+            if action.state is None:
+                record.pop("state", None)
+            else:
+                record["state"] = action.state
+    if "records" in result:
+        result["records"] = targets
+        return result
+    return targets[0]
+
+
 FaultAction = Annotated[
     ErrorAction
     | LatencyAction
@@ -99,7 +213,15 @@ FaultAction = Annotated[
     | ApplyThenResetAction
     | JobFailureAction
     | LockedAction
-    | ForbiddenAction,
+    | ForbiddenAction
+    | EnvelopeWithoutRecordsAction
+    | WrongNumRecordsAction
+    | RecordMissingKeyAction
+    | SvmStateAction
+    | TruncatedJsonAction
+    | HtmlAction
+    | HugeBodyAction
+    | TrickleAction,
     Field(discriminator="type"),
 ]
 

@@ -1,5 +1,9 @@
 """ONTAP's asynchronous jobs: queued -> running -> success/failure, over time or over polls.
 
+Finished jobs are purged `retention_seconds` after they end, as ONTAP purges them (a GET then
+answers 404 code "4"); NetApp's Ansible collection works around that "entry doesn't exist" answer.
+How long ONTAP keeps them is not documented; the fake's default is 300 s.
+
 A job carries its effect as data (`{"kind": ..., ...}`), applied when the job finishes, so state
 with unfinished jobs can be saved and loaded.
 """
@@ -21,10 +25,12 @@ EffectHandler = Callable[[FakeState, Effect], None]
 
 @dataclass
 class JobTiming:
-    """How long jobs take: `seconds` after creation, or (if set) the `polls`-th GET of the job."""
+    """How long jobs take: `seconds` after creation, or (if set) the `polls`-th GET of the job;
+    finished jobs are purged `retention_seconds` after they end."""
 
     seconds: float = 0.2
     polls: int | None = None
+    retention_seconds: float = 300.0
 
 
 def _iso(timestamp: float) -> str:
@@ -89,6 +95,9 @@ class JobBook:
         moment = time.time() if now is None else now
         for job in list(state.jobs.values()):
             if job["state"] in TERMINAL_STATES:
+                finished = job.get("_finished")
+                if finished is not None and moment - float(finished) >= self.timing.retention_seconds:
+                    del state.jobs[job["uuid"]]
                 continue
             phase = self._phase(job, moment)
             if phase == "done":
@@ -116,6 +125,7 @@ class JobBook:
     def _finish(self, state: FakeState, job: Record, now: float) -> None:
         failure = job.get("_failure")
         job["end_time"] = _iso(now)
+        job["_finished"] = now
         if failure:
             job["state"] = "failure"
             job["message"] = failure["message"]

@@ -75,6 +75,21 @@ class FakeOntap:
                 raise FakeApiError(409, "1", f'duplicate entry: volume "{name}" exists in SVM "{svm_name}"')
             return dict(svm_lifecycle.add_volume(self.state, svm, name))
 
+    def add_nvme_subsystem(self, svm_name: str, name: str) -> Record:
+        """Add an NVMe subsystem to the SVM called `svm_name` (ONTAP-side, as Trident makes them)."""
+        with self.lock:
+            svm = self.state.svm_by_name(svm_name)
+            if svm is None:
+                raise not_found(svm_name, "svm.name")
+            if any(
+                s["name"] == name and s["svm"]["uuid"] == svm["uuid"]
+                for s in self.state.nvme_subsystems.values()
+            ):
+                raise FakeApiError(
+                    409, "1", f'duplicate entry: NVMe subsystem "{name}" exists in SVM "{svm_name}"'
+                )
+            return dict(svm_lifecycle.add_nvme_subsystem(self.state, svm, name))
+
     def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON, passwords redacted."""
         with self.lock:

@@ -29,6 +29,7 @@ FAMILIES = (
     "accounts",
     "volumes",
     "nvme_services",
+    "nvme_subsystems",
     "jobs",
 )
 
@@ -66,6 +67,7 @@ class FakeState:
     accounts: dict[str, Record] = field(default_factory=dict)
     volumes: dict[str, Record] = field(default_factory=dict)
     nvme_services: dict[str, Record] = field(default_factory=dict)
+    nvme_subsystems: dict[str, Record] = field(default_factory=dict)
     jobs: dict[str, Record] = field(default_factory=dict)
 
     @classmethod

@@ -23,7 +23,7 @@ def new_svm(state: FakeState, name: str, body: dict[str, Any], aggregates: list[
         "uuid": svm_uuid,
         "name": name,
         "state": "initializing",
-        "subtype": "default",
+        "subtype": str(body.get("subtype", "default")),
         "comment": body.get("comment", ""),
         "language": body.get("language", "c.utf_8"),
         "ipspace": {"name": (body.get("ipspace") or {}).get("name", DEFAULT_IPSPACE)},
@@ -71,6 +71,18 @@ def add_nvme_service(state: FakeState, svm: Record, enabled: bool) -> Record:
     return service
 
 
+def add_nvme_subsystem(state: FakeState, svm: Record, name: str) -> Record:
+    """Add an NVMe subsystem to the SVM (as Trident creates them for NVMe volumes)."""
+    subsystem: Record = {
+        "uuid": new_uuid(),
+        "name": name,
+        "svm": {"name": svm["name"], "uuid": svm["uuid"]},
+        "os_type": "linux",
+    }
+    state.nvme_subsystems[subsystem["uuid"]] = subsystem
+    return subsystem
+
+
 def _svm_aggregates(state: FakeState, svm: Record) -> list[Record]:
     found = [state.aggregates[a["uuid"]] for a in svm.get("aggregates", []) if a["uuid"] in state.aggregates]
     return found or list(state.aggregates.values())
@@ -105,7 +117,7 @@ def apply_patch(state: FakeState, effect: Effect) -> None:
 
 
 def _rename_references(state: FakeState, svm: Record) -> None:
-    for family in (state.interfaces, state.volumes, state.nvme_services):
+    for family in (state.interfaces, state.volumes, state.nvme_services, state.nvme_subsystems):
         for record in family.values():
             if record.get("svm", {}).get("uuid") == svm["uuid"]:
                 record["svm"]["name"] = svm["name"]
@@ -119,7 +131,7 @@ def delete_svm(state: FakeState, effect: Effect) -> None:
     svm_uuid = effect["svm_uuid"]
     state.svms.pop(svm_uuid, None)
     state.nvme_services.pop(svm_uuid, None)
-    for family in (state.interfaces, state.volumes):
+    for family in (state.interfaces, state.volumes, state.nvme_subsystems):
         for key in [k for k, r in family.items() if r.get("svm", {}).get("uuid") == svm_uuid]:
             del family[key]
     for key in [k for k, a in state.accounts.items() if a.get("owner", {}).get("uuid") == svm_uuid]:

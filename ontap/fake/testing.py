@@ -286,15 +286,24 @@ class FakeOntapServer:
                 self.fake.peak_in_flight = self.fake.in_flight
             return peak
 
-    def set_job_timing(self, seconds: float = 0.2, polls: int | None = None) -> None:
-        """How long jobs take: `seconds`, or until their `polls`-th GET."""
+    def set_job_timing(
+        self, seconds: float = 0.2, polls: int | None = None, retention_seconds: float | None = None
+    ) -> None:
+        """How long jobs take: `seconds`, or until their `polls`-th GET; and (if given) how long
+        finished jobs are kept before they are purged (GET then answers 404 code "4")."""
         with self.fake.lock:
             self.fake.jobs.timing.seconds = seconds
             self.fake.jobs.timing.polls = polls
+            if retention_seconds is not None:
+                self.fake.jobs.timing.retention_seconds = retention_seconds
 
     def add_volume(self, svm_name: str, name: str) -> Record:
         """Add a data volume to an SVM."""
         return self.fake.add_volume(svm_name, name)
+
+    def add_nvme_subsystem(self, svm_name: str, name: str) -> Record:
+        """Add an NVMe subsystem to an SVM (it blocks deleting the NVMe service and the SVM)."""
+        return self.fake.add_nvme_subsystem(svm_name, name)
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON, passwords redacted."""

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 import structlog
-from netapp_ontap.host_connection import HostConnection
-from netapp_ontap.resources.ip_interface import IpInterface
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ontap.client import OntapClient, send_json
@@ -233,21 +231,19 @@ async def _create_all(
 
 
 async def _create(client: OntapClient, svm: SvmInfo, create: LifCreate) -> None:
-    def post(conn: HostConnection) -> None:
-        interface = IpInterface(
-            name=create.spec.name,
-            svm={"uuid": svm.uuid, "name": svm.name},
-            ip={"address": str(create.spec.ip), "netmask": str(create.prefix_length)},
-            location={"home_node": {"name": create.home_node}},
-            service_policy={"name": create.spec.service_policy},
-            enabled=True,
-        )
-        if create.vip:
-            interface.vip = True  # type: ignore[attr-defined]  # schema field, set like any other
-        interface.post(connection=conn, poll=False)
-
+    body: dict[str, object] = {
+        "name": create.spec.name,
+        "svm": {"uuid": svm.uuid, "name": svm.name},
+        "ip": {"address": str(create.spec.ip), "netmask": str(create.prefix_length)},
+        "location": {"home_node": {"name": create.home_node}},
+        "service_policy": {"name": create.spec.service_policy},
+        "enabled": True,
+    }
+    if create.vip:
+        body["vip"] = True
+    # Through send_json like every call, so that the answer is bounded in time and size.
     await client.run(
-        post,
+        lambda conn: send_json(conn, "POST", "/api/network/ip/interfaces", body=body),
         operation="POST /api/network/ip/interfaces",
         target=f"LIF {create.spec.name} of svm {svm.name}",
         mutating=True,

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import structlog
 from netapp_ontap.host_connection import HostConnection
-from netapp_ontap.resources.nvme_service import NvmeService
 
 from ontap.client import OntapClient, send_json
 from ontap.errors import OntapAlreadyExists, OntapBusy, OntapError, OntapOwnershipConflict, OntapTransient
@@ -84,9 +83,13 @@ def decide_svm(observed: SvmInfo | None, desired: DesiredSvm) -> SvmPlan:
         )
     if not observed.is_settled:
         return SvmPlan(SvmAction.WAIT, reason=f"SVM {observed.name} is {observed.state}")
+    if not observed.is_running:
+        # Stopped, or a state ONTAP did not report or this layer does not know: nothing is written to
+        # it (starting an SVM is the operator's business); the caller reports it as not ready.
+        state = observed.state or "in no reported state"
+        left_alone = f"SVM {observed.name} is {state}, not running (left alone)"
+        return SvmPlan(SvmAction.NOTHING, drift=(left_alone,))
     drift: list[str] = []
-    if observed.state != "running":
-        drift.append(f"SVM {observed.name} is {observed.state}, not running (left alone)")
     if desired.aggregates is None:
         add: tuple[str, ...] = ()
         need_list = not observed.aggregates
@@ -263,7 +266,9 @@ async def _enable_nvme(client: OntapClient, svm: SvmInfo) -> str:
     target = f"nvme service of svm {svm.name}"
 
     def create(conn: HostConnection) -> None:
-        NvmeService(svm={"uuid": svm.uuid}, enabled=True).post(connection=conn, poll=False)
+        send_json(
+            conn, "POST", "/api/protocols/nvme/services", body={"svm": {"uuid": svm.uuid}, "enabled": True}
+        )
 
     def enable(conn: HostConnection) -> None:
         send_json(conn, "PATCH", f"/api/protocols/nvme/services/{svm.uuid}", body={"enabled": True})

@@ -20,15 +20,13 @@ from controller.runtime.cache import ObjectCache
 from controller.runtime.context import RuntimeContext
 from controller.runtime.result import ReconcileResult
 from hack.localenv.gardener_objects import GROUP, VERSION, cluster_object, provider_config
-from ontap.client import OntapClient, OntapClients
-from ontap.config import OntapClusterConfig
+from ontap.client import OntapClients
 from ontap.fake.testing import FakeOntapServer
 from ontap.naming import account_name, svm_name
-from ontap.retry import RetryPolicy
 from tests.kube_fixtures import KubeTestEnv, new_api_client
+from tests.support import make_client
 
 MERGE_PATCH = "application/merge-patch+json"
-FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.05, jitter=0.01)
 RESYNC = timedelta(minutes=7)
 CAP = timedelta(minutes=5)
 
@@ -153,19 +151,8 @@ class World:
         # The test's own reads and writes go through another client, so the counter sees only the reconciler.
         self.test_client = test_client
         self.fake = fake
-        cluster = OntapClusterConfig.model_validate(
-            {
-                "name": "fake",
-                "endpoint": fake.url,
-                "username": fake.admin_user,
-                "password": fake.admin_password,
-                "connectTimeout": 1.0,
-                "readTimeout": 2.0,
-            }
-        )
-        self.client = OntapClient(
-            cluster, retry_policy=FAST_RETRIES, job_timeout=10.0, job_poll_interval=0.05
-        )
+        self.client = make_client(fake)
+        cluster = self.client.config
         self.config = ControllerConfig(
             ontap_clusters=[cluster],
             resync_period=RESYNC,

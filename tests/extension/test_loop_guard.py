@@ -62,3 +62,23 @@ def test_blocked_condition_names_object_api_count_error_and_cap() -> None:
     assert blocked.reason == "Blocked"
     assert blocked.message == message
     assert blocked.status is ConditionStatus.FALSE
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "verb"),
+    [
+        ("", "OntapForbidden", "refused 5 times:"),
+        ("step", "OntapBusy", "refused 5 times:"),
+        ("busy", "", "refused 5 times:"),
+        ("step", "OntapTransient", "failed 5 times in a row:"),
+        ("step", "OntapUnexpectedAnswer", "failed 5 times in a row:"),
+        ("step", "SvmNotRunning", "failed 5 times in a row:"),
+        ("pass-timeout", "PassTimeout", "failed 5 times in a row:"),
+        ("http-503", "KubernetesApiError", "failed 5 times in a row:"),
+    ],
+)
+def test_only_refusals_are_called_refused(kind: str, reason: str, verb: str) -> None:
+    report = FailureReport(
+        description="it went wrong", codes=(), reason=reason, kind=kind, object_ref="SVM p1", api="GET /x"
+    )
+    assert blocked_message(report, 5, 300) == f"SVM p1: GET /x {verb} it went wrong; retrying every 5m"

@@ -37,6 +37,21 @@ def create_lif(conn: HostConnection, svm: Svm, name: str, address: str, node: st
     return lif
 
 
+def create_mgmt_lif(conn: HostConnection, svm: Svm, address: str, node: str = "fake-01") -> IpInterface:
+    """A management LIF of the SVM (`default-management`); on loopback the fake serves it, and the
+    SVM's accounts may log in only there, as on ONTAP."""
+    lif = IpInterface(
+        name="mgmt",
+        svm={"uuid": svm.uuid},
+        ip={"address": address, "netmask": "24"},
+        location={"home_node": {"name": node}},
+        service_policy={"name": "default-management"},
+    )
+    lif.set_connection(conn)
+    lif.post()
+    return lif
+
+
 def create_account(conn: HostConnection, svm: Svm, name: str, password: str = ACCOUNT_PASSWORD) -> Account:
     """An SVM-scoped vsadmin account with password login over HTTP."""
     account = Account(

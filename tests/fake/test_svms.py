@@ -144,10 +144,22 @@ def test_delete_with_data_volumes_is_refused(
     fake_ontap.add_volume("p-full", "trident_pvc_1")
     with pytest.raises(NetAppRestError) as exc:
         svm.delete()
-    assert error_code(exc) == (409, "13434920")
+    # ONTAP's answer is undocumented; the fake's own code (13434920 means "SVM does not exist")
+    assert error_code(exc) == (409, "fake-svm-not-empty")
     assert "trident_pvc_1" in error_of(exc.value)["message"]
     svm.get(fields="state")
     assert svm.state == "running"
+
+
+def test_delete_with_nvme_subsystems_is_refused(
+    fake_ontap: FakeOntapServer, fake_ontap_admin: HostConnection
+) -> None:
+    svm = create_svm(fake_ontap_admin, "p-subsys")
+    fake_ontap.add_nvme_subsystem("p-subsys", "trident_subsystem_1")
+    with pytest.raises(NetAppRestError) as exc:
+        svm.delete()
+    assert error_code(exc) == (409, "fake-svm-not-empty")
+    assert "trident_subsystem_1" in error_of(exc.value)["message"]
 
 
 def test_modify_while_initializing_is_busy(

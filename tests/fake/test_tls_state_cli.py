@@ -17,7 +17,7 @@ from netapp_ontap.resources.cluster import Cluster
 from netapp_ontap.resources.svm import Svm
 
 from ontap.fake.testing import FakeOntapServer, free_port
-from tests.fake.builders import ACCOUNT_PASSWORD, create_account, create_svm
+from tests.fake.builders import ACCOUNT_PASSWORD, create_account, create_mgmt_lif, create_svm
 from tests.fake_ontap_fixtures import admin_connection
 
 
@@ -48,6 +48,7 @@ def test_state_survives_save_and_load(tmp_path: Path) -> None:
     with FakeOntapServer() as first:
         conn = admin_connection(first)
         svm = create_svm(conn, "p-persist")
+        create_mgmt_lif(conn, svm, "127.7.3.1")
         create_account(conn, svm, "p-persist-user")
         first.add_volume("p-persist", "vol1")
         first.save(state_file)
@@ -56,11 +57,23 @@ def test_state_survives_save_and_load(tmp_path: Path) -> None:
 
     with FakeOntapServer() as second:
         second.load(state_file)
-        login = admin_connection(second, username="p-persist-user", password=ACCOUNT_PASSWORD)
-        own = Account(owner={"uuid": svm.uuid}, name="p-persist-user")
+        # the SVM account logs in at its management LIF (served again after the load)
+        login = HostConnection(
+            "127.7.3.1",
+            username="p-persist-user",
+            password=ACCOUNT_PASSWORD,
+            port=second.port,
+            scheme="http",
+            verify=False,
+        )
+        own = Svm(uuid=svm.uuid)
         own.set_connection(login)
-        own.get()
-        assert own.role.name == "vsadmin"
+        own.get(fields="name")
+        assert own.name == "p-persist"
+        account = Account(owner={"uuid": svm.uuid}, name="p-persist-user")
+        account.set_connection(admin_connection(second))
+        account.get()
+        assert account.role.name == "vsadmin"
         admin = admin_connection(second)
         [loaded] = list(Svm.get_collection(connection=admin, fields="state"))
         assert (loaded.uuid, loaded.state) == (svm.uuid, "running")

@@ -10,32 +10,21 @@ from ontap.client import OntapClient
 from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
 from ontap.retry import RetryPolicy
+from tests import support
 
-FAST_RETRIES = RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.05, jitter=0.01)
+# The ONTAP layer's own tests allow one more attempt than the controller's.
+ONTAP_RETRIES = RetryPolicy(attempts=4, initial_delay=0.01, max_delay=0.05, jitter=0.01)
+FAST_RETRIES = ONTAP_RETRIES
 
 
 def cluster_config(fake: FakeOntapServer, name: str = "fake", **changes: object) -> OntapClusterConfig:
-    """A config for the fake server with short timeouts."""
-    data: dict[str, object] = {
-        "name": name,
-        "endpoint": fake.url,
-        "username": fake.admin_user,
-        "password": fake.admin_password,
-        "connectTimeout": 1.0,
-        "readTimeout": 1.0,
-    }
-    data.update(changes)
-    return OntapClusterConfig.model_validate(data)
+    """A config for the fake server with short timeouts (1 s)."""
+    return support.cluster_config(fake, name, read_timeout=1.0, **changes)
 
 
 def make_client(fake: FakeOntapServer, name: str = "fake", **changes: object) -> OntapClient:
     """An admin client of `fake`."""
-    return OntapClient(
-        cluster_config(fake, name, **changes),
-        retry_policy=FAST_RETRIES,
-        job_timeout=10.0,
-        job_poll_interval=0.05,
-    )
+    return support.make_client(fake, name, retry_policy=ONTAP_RETRIES, read_timeout=1.0, **changes)
 
 
 @pytest.fixture

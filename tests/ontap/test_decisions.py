@@ -64,6 +64,16 @@ class TestDecideSvm:
         assert plan.action is SvmAction.NOTHING
         assert any("stopped" in d for d in plan.drift)
 
+    @pytest.mark.parametrize(
+        ("state", "said"), [("stopped", "stopped"), (None, "in no reported state"), ("x", "x")]
+    )
+    def test_an_svm_not_running_is_left_alone_and_not_ready(self, state: str | None, said: str) -> None:
+        observed = svm(state=state, nvme_allowed=False, nvme_enabled=False, aggregates=())
+        plan = decide_svm(observed, DESIRED_SVM)
+        assert plan.action is SvmAction.NOTHING  # no fixes written to an SVM that is not running
+        assert plan.drift == (f"SVM {observed.name} is {said}, not running (left alone)",)
+        assert not observed.is_running and observed.is_settled
+
     def test_missing_aggregates_are_added_never_removed(self) -> None:
         plan = decide_svm(svm(aggregates=("aggr1", "aggr9")), DESIRED_SVM)
         assert plan.action is SvmAction.FIX

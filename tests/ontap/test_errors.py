@@ -122,3 +122,56 @@ def test_message_never_contains_the_request_body() -> None:
     error = classify(exc, **WHERE)
     assert "s3cret" not in str(error)
     assert "s3cret" not in json.dumps(error.as_dict())
+
+
+@pytest.mark.parametrize("code", ["1", errors.SVM_NAME_IN_USE, errors.NOT_AUTHORIZED, "4", None])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 507])
+def test_a_5xx_is_transient_whatever_ontap_code_it_carries(status: int, code: str | None) -> None:
+    error = classify(http_error(status, code, "it failed"), **WHERE)
+    assert type(error) is errors.OntapTransient
+    assert error.retryable
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (400, "1", errors.OntapAlreadyExists),
+        (409, errors.SVM_BEING_CREATED, errors.OntapBusy),
+        (400, errors.NOT_AUTHORIZED, errors.OntapForbidden),
+        (403, errors.SVM_NAME_IN_USE, errors.OntapForbidden),
+        (401, "1", errors.OntapUnauthenticated),
+        (404, None, errors.OntapNotFound),
+        (400, "4", errors.OntapNotFound),
+    ],
+)
+def test_ontap_codes_refine_4xx_only(
+    status: int, code: str | None, expected: type[errors.OntapError]
+) -> None:
+    assert type(classify(http_error(status, code, "x"), **WHERE)) is expected
+
+
+def test_an_html_error_page_is_named_as_such() -> None:
+    page = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 1200 + "</body></html>"
+    exc = http_error(502, body=page)
+    exc.http_err_response.http_response.headers["Content-Type"] = "text/html; charset=utf-8"
+    error = classify(exc, **WHERE)
+    assert isinstance(error, errors.OntapTransient)
+    assert "HTTP error 502; the body is not JSON (text/html, 1.2 KB)" in str(error)
+    assert "Bad Gateway" not in str(error)
+
+
+def test_an_ontap_error_without_its_call_is_named_by_classify() -> None:
+    bare = errors.OntapUnexpectedAnswer("record 0 of the answer to GET /api/svm/svms has no 'uuid'")
+    named = classify(
+        bare, cluster="c1", endpoint="https://c1", operation="GET /api/svm/svms", target="svm p1"
+    )
+    assert named is bare
+    assert named.cluster == "c1" and named.operation == "GET /api/svm/svms" and named.target == "svm p1"
+    assert str(named).startswith("ONTAP cluster 'c1' (https://c1): GET /api/svm/svms on svm p1: record 0")
+    assert named.kind == "unexpected-answer" and not named.retryable
+
+
+def test_a_named_error_keeps_its_own_call() -> None:
+    original = errors.OntapBusy("locked", cluster="c1", operation="PATCH /x")
+    assert classify(original, cluster="c2", operation="GET /y").operation == "PATCH /x"
+    assert original.cluster == "c1"

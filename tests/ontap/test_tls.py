@@ -18,6 +18,7 @@ from ontap.client import OntapClient
 from ontap.config import OntapClusterConfig
 from ontap.errors import OntapTlsError
 from ontap.models import cluster_from
+from ontap.provisioning.reads import find_svm
 from ontap.retry import RetryPolicy
 
 
@@ -102,3 +103,20 @@ async def test_insecure_works_only_when_set(tls_server: tuple[int, Path]) -> Non
     port, _ = tls_server
     assert config(port).insecure is False
     assert await get_cluster_name(config(port, insecure=True)) == "tls-cluster"
+
+
+async def test_a_certificate_from_another_ca_is_refused_before_anything_is_read(
+    tls_server: tuple[int, Path], tmp_path: Path
+) -> None:
+    port, _ = tls_server
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    client = OntapClient(config(port, caBundleFile=str(other)), retry_policy=RetryPolicy(attempts=3))
+    try:
+        with pytest.raises(OntapTlsError) as caught:
+            await find_svm(client, "p1")  # through send_json, like every read
+    finally:
+        await client.close()
+    assert "certificate verification failed" in str(caught.value)
+    assert caught.value.operation == "GET /api/svm/svms" and caught.value.cluster == "tls"
+    assert not caught.value.retryable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,6 +31,7 @@ from tests.shoot_resources.helpers import (
     credentials,
     provider_config,
 )
+from tests.support import RecordedEvents
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +39,6 @@ MR = ("resources.gardener.cloud", "v1alpha1")
 MERGE_PATCH = "application/merge-patch+json"
 GRM_FINALIZER = "resources.gardener.cloud/gardener-resource-manager"
 ALL_MRS = {names.CREDENTIALS_MR, names.BACKEND_MR, names.OPERATOR_MR}
-
-
-@dataclass
-class RecordedEvents:
-    items: list[tuple[str, str, str]] = field(default_factory=list)
-
-    async def normal(self, reason: str, message: str) -> None:
-        self.items.append(("Normal", reason, message))
-
-    async def warning(self, reason: str, message: str) -> None:
-        self.items.append(("Warning", reason, message))
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,30 +16,13 @@ from controller.actuator import Actuator, ActuatorResult
 from controller.config import ControllerConfig
 from controller.kube.secrets import StoredSecret, get_secret
 from hack.localenv.gardener_objects import GROUP, VERSION, cluster_object, provider_config
-from ontap.client import OntapClient, OntapClients
-from ontap.config import OntapClusterConfig
+from ontap.client import OntapClients
 from ontap.fake.testing import FakeOntapServer
 from ontap.naming import account_name, svm_name
 from ontap.provisioning.account import check_login
 from ontap.provisioning.reads import find_svm
-from ontap.retry import RetryPolicy
 from tests.kube_fixtures import KubeTestEnv
-
-MERGE_PATCH = "application/merge-patch+json"
-FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.01, max_delay=0.05, jitter=0.01)
-
-
-@dataclass
-class RecordedEvents:
-    """An event sink that remembers what the steps reported."""
-
-    items: list[tuple[str, str, str]] = field(default_factory=list)
-
-    async def normal(self, reason: str, message: str) -> None:
-        self.items.append(("Normal", reason, message))
-
-    async def warning(self, reason: str, message: str) -> None:
-        self.items.append(("Warning", reason, message))
+from tests.support import MERGE_PATCH, RecordedEvents, make_client
 
 
 @dataclass
@@ -165,19 +148,8 @@ class ShootBed:
     def __init__(self, kube: KubeTestEnv, fake: FakeOntapServer) -> None:
         self.kube = kube
         self.fake = fake
-        cluster = OntapClusterConfig.model_validate(
-            {
-                "name": "fake",
-                "endpoint": fake.url,
-                "username": fake.admin_user,
-                "password": fake.admin_password,
-                "connectTimeout": 1.0,
-                "readTimeout": 2.0,
-            }
-        )
-        self.client = OntapClient(
-            cluster, retry_policy=FAST_RETRIES, job_timeout=10.0, job_poll_interval=0.05
-        )
+        self.client = make_client(fake)
+        cluster = self.client.config
         self.config = ControllerConfig(ontap_clusters=[cluster])
         self.api_client = kube.api_client
         self.runtime = RuntimeStub(self.config, kube.api_client, OntapClients([self.client]))

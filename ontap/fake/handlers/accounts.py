@@ -113,12 +113,16 @@ def _check_name(name: Any) -> str:
         raise FakeApiError(
             400,
             errors.ACCOUNT_NAME_AUTOSUPPORT,
-            "Cannot create a user with the username or role as AutoSupport because it is reserved by the system.",
+            "Cannot create a user with the username or role as AutoSupport "
+            "because it is reserved by the system.",
             "name",
         )
     if name.lower() in RESERVED_NAMES:
         raise FakeApiError(
-            400, errors.ACCOUNT_NAME_RESERVED, "The user account name is reserved for use by the system.", "name"
+            400,
+            errors.ACCOUNT_NAME_RESERVED,
+            "The user account name is reserved for use by the system.",
+            "name",
         )
     return name
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ontap.fake.errors import not_found
-from ontap.fake.handlers.common import by_uuid, collection_answer, fake_of, instance_answer, with_links
+from ontap.fake.errors import forbidden, not_found
+from ontap.fake.handlers.common import (
+    by_uuid,
+    collection_answer,
+    fake_of,
+    instance_answer,
+    principal_of,
+    with_links,
+)
 from ontap.fake.store import Record
 
 NODES = "/api/cluster/nodes"
@@ -73,12 +80,18 @@ async def get_aggregate(request: web.Request) -> web.Response:
 
 
 async def get_job(request: web.Request) -> web.Response:
-    """GET /api/cluster/jobs/{uuid}: each GET also counts as a poll for poll-driven timing."""
+    """GET /api/cluster/jobs/{uuid}: each GET also counts as a poll for poll-driven timing.
+
+    A purged job is 404 code "4"; an SVM-scoped account may read only its own SVM's jobs.
+    """
     fake = fake_of(request)
+    principal = principal_of(request)
     with fake.lock:
         job = fake.state.jobs.get(request.match_info["uuid"])
         if job is None:
             raise not_found(request.match_info["uuid"])
+        if not principal.is_cluster_scoped and job.get("svm", {}).get("uuid") != principal.svm_uuid:
+            raise forbidden()
         fake.jobs.note_poll(job)
         fake.jobs.advance(fake.state)
         return instance_answer(request, with_links(job, f"{JOBS}/{job['uuid']}"), ["uuid"])

@@ -20,6 +20,15 @@ class VolumeRequest(BaseModel):
     name: str
 
 
+class NvmeSubsystemRequest(BaseModel):
+    """Body of `POST /_fake/nvme-subsystems`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    svm_name: str
+    name: str
+
+
 class JobTimingRequest(BaseModel):
     """Body of `PUT /_fake/job-timing`."""
 
@@ -27,6 +36,7 @@ class JobTimingRequest(BaseModel):
 
     seconds: float = Field(default=0.2, ge=0)
     polls: int | None = Field(default=None, ge=1)
+    retention_seconds: float | None = Field(default=None, ge=0)
 
 
 def _invalid(exc: ValidationError) -> FakeApiError:
@@ -112,6 +122,17 @@ async def add_volume(request: web.Request) -> web.Response:
     return respond(volume, status=201)
 
 
+async def add_nvme_subsystem(request: web.Request) -> web.Response:
+    """POST /_fake/nvme-subsystems {svm_name, name} -> 201 with the subsystem."""
+    body: dict[str, Any] = await read_body(request)
+    try:
+        wanted = NvmeSubsystemRequest.model_validate(body)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+    subsystem = fake_of(request).add_nvme_subsystem(wanted.svm_name, wanted.name)
+    return respond(subsystem, status=201)
+
+
 async def set_job_timing(request: web.Request) -> web.Response:
     """PUT /_fake/job-timing {seconds, polls}: how long jobs take (unfinished ones included)."""
     try:
@@ -122,4 +143,7 @@ async def set_job_timing(request: web.Request) -> web.Response:
     with fake.lock:
         fake.jobs.timing.seconds = wanted.seconds
         fake.jobs.timing.polls = wanted.polls
-    return respond({"seconds": wanted.seconds, "polls": wanted.polls})
+        if wanted.retention_seconds is not None:
+            fake.jobs.timing.retention_seconds = wanted.retention_seconds
+        retention = fake.jobs.timing.retention_seconds
+    return respond({"seconds": wanted.seconds, "polls": wanted.polls, "retention_seconds": retention})

@@ -1,12 +1,14 @@
-"""`/api/protocols/nvme/services`: one NVMe service per SVM, keyed by `svm.uuid`."""
+"""`/api/protocols/nvme/services` (one NVMe service per SVM, keyed by `svm.uuid`) and the read-only
+`/api/protocols/nvme/subsystems` (tests add subsystems through the control API)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from ontap.fake import errors
-from ontap.fake.errors import FakeApiError, required
+from ontap.fake.errors import FakeApiError, not_found, required
 from ontap.fake.handlers.common import (
+    by_uuid,
     collection_answer,
     fake_of,
     instance_answer,
@@ -20,6 +22,8 @@ from ontap.fake.store import Record
 from ontap.fake.svm_lifecycle import add_nvme_service
 
 SERVICES = "/api/protocols/nvme/services"
+SUBSYSTEMS = "/api/protocols/nvme/subsystems"
+NVME_LIF_POLICIES = frozenset({"default-data-nvme-tcp"})
 KEY_FIELDS = ["svm.uuid", "svm.name"]
 
 
@@ -96,6 +100,7 @@ async def delete_service(request: web.Request) -> web.Response:
     fake = fake_of(request)
     with fake.lock:
         service = _existing(request)
+        svm_uuid = service["svm"]["uuid"]
         if service.get("enabled"):
             raise FakeApiError(
                 400,
@@ -103,5 +108,47 @@ async def delete_service(request: web.Request) -> web.Response:
                 "The NVMe service must be disabled before it is deleted.",
                 "enabled",
             )
-        del fake.state.nvme_services[service["svm"]["uuid"]]
+        if any(s["svm"]["uuid"] == svm_uuid for s in fake.state.nvme_subsystems.values()):
+            raise FakeApiError(
+                409,
+                errors.NVME_SERVICE_HAS_SUBSYSTEMS,
+                "There are subsystems associated with the NVMe service SVM. "
+                "The subsystems must be removed before deleting the NVMe service.",
+                "svm.uuid",
+            )
+        if any(
+            i["svm"]["uuid"] == svm_uuid and i.get("service_policy", {}).get("name") in NVME_LIF_POLICIES
+            for i in fake.state.interfaces.values()
+        ):
+            raise FakeApiError(
+                409,
+                errors.NVME_SERVICE_HAS_LIFS,
+                "There are NVMe-oF LIFs associated with the NVMe service SVM. "
+                "The LIFs must be removed before deleting the NVMe service.",
+                "svm.uuid",
+            )
+        del fake.state.nvme_services[svm_uuid]
         return respond({})
+
+
+def render_subsystem(subsystem: Record) -> Record:
+    """The subsystem as ONTAP shows it."""
+    return with_links(subsystem, f"{SUBSYSTEMS}/{subsystem['uuid']}")
+
+
+async def list_subsystems(request: web.Request) -> web.Response:
+    """GET /api/protocols/nvme/subsystems (e.g. `?svm.uuid=X&return_records=false`)."""
+    fake = fake_of(request)
+    with fake.lock:
+        records = [render_subsystem(s) for s in fake.state.nvme_subsystems.values()]
+        return collection_answer(request, records, ["uuid", "name"], by_uuid)
+
+
+async def get_subsystem(request: web.Request) -> web.Response:
+    """GET /api/protocols/nvme/subsystems/{uuid}."""
+    fake = fake_of(request)
+    with fake.lock:
+        subsystem = fake.state.nvme_subsystems.get(request.match_info["uuid"])
+        if subsystem is None:
+            raise not_found(request.match_info["uuid"])
+        return instance_answer(request, render_subsystem(subsystem), ["uuid", "name"])

@@ -5,13 +5,18 @@ A duplicate name is refused synchronously (409, code 13434908) rather than as a 
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import re
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from ontap.fake import errors, svm_lifecycle
-from ontap.fake.errors import FakeApiError, bad_field, not_found, required
+from ontap.fake.errors import FakeApiError, bad_field, cannot_set, not_found, required
 from ontap.fake.handlers.common import (
     by_uuid,
     collection_answer,
@@ -24,7 +29,7 @@ from ontap.fake.handlers.common import (
     respond,
     with_links,
 )
-from ontap.fake.jobs import accepted_body
+from ontap.fake.jobs import TERMINAL_STATES, accepted_body
 from ontap.fake.simulator import FakeOntap
 from ontap.fake.store import DEFAULT_IPSPACE, Record, new_uuid
 
@@ -32,6 +37,7 @@ SVMS = "/api/svm/svms"
 KEY_FIELDS = ["uuid", "name"]
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 MAX_NAME_LENGTH = 47
+MAX_SYNC_SOURCE_NAME_LENGTH = 41  # MetroCluster sync-source SVMs (Trident svm_create_responses.go)
 MAX_CONCURRENT_SVM_JOBS = 5
 PROTOCOLS = ("nvme", "nfs", "iscsi", "cifs", "fcp")
 POST_FIELDS = {"name", "comment", "aggregates", "ipspace", "language", "subtype", *PROTOCOLS}
@@ -75,7 +81,7 @@ async def get_svm(request: web.Request) -> web.Response:
         return instance_answer(request, render(fake, svm), KEY_FIELDS)
 
 
-def _check_name(fake: FakeOntap, name: Any, own_uuid: str | None = None) -> str:
+def _check_name(fake: FakeOntap, name: Any, own_uuid: str | None = None, subtype: str | None = None) -> str:
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or name == "all":
         raise FakeApiError(
             400,
@@ -83,11 +89,11 @@ def _check_name(fake: FakeOntap, name: Any, own_uuid: str | None = None) -> str:
             f'The name "{name}" is not valid. An SVM name must begin with a letter or an underscore.',
             "name",
         )
-    if len(name) > MAX_NAME_LENGTH:
+    if len(name) > (MAX_SYNC_SOURCE_NAME_LENGTH if subtype == "sync_source" else MAX_NAME_LENGTH):
         raise FakeApiError(
             400,
             errors.SVM_NAME_TOO_LONG,
-            f"The SVM name must not exceed {MAX_NAME_LENGTH} characters.",
+            'Invalid SVM name. Maximum supported length is 41 if SVM is of type "sync-source", otherwise 47.',
             "name",
         )
     state = fake.state
@@ -135,6 +141,59 @@ def _accepted(job_uuid: str, location: str) -> web.Response:
     return respond(accepted_body(job_uuid), status=202, headers={"Location": location})
 
 
+MAX_RETURN_TIMEOUT = 120
+RETURN_TIMEOUT_POLL = 0.02
+
+
+def _return_timeout(request: web.Request) -> float:
+    raw = request.query.get("return_timeout")
+    if raw is None:
+        return 0.0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_field("return_timeout", raw) from None
+    if not 0 <= value <= MAX_RETURN_TIMEOUT:
+        raise bad_field("return_timeout", raw)
+    return float(value)
+
+
+def waits_for_job(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """ONTAP's `return_timeout` (0-120 s) on a job operation: wait up to that long for the job; if
+    it succeeded in time, answer 201 (POST) or 200 (PATCH, DELETE), still carrying the job object.
+
+    A job that fails or is still running in time is answered 202 as without `return_timeout`.
+    """
+
+    @functools.wraps(handler)
+    async def waiting(request: web.Request) -> web.Response:
+        timeout = _return_timeout(request)
+        response = await handler(request)
+        if response.status != 202 or timeout <= 0 or not isinstance(response.body, bytes):
+            return response
+        body = json.loads(response.body)
+        job_uuid = body["job"]["uuid"]
+        fake = fake_of(request)
+        deadline = time.monotonic() + timeout
+        while True:
+            with fake.lock:
+                fake.jobs.advance(fake.state)
+                job = fake.state.jobs.get(job_uuid)
+                state = job["state"] if job is not None else None
+            if state == "success":
+                status = 201 if request.method == "POST" else 200
+                location = {k: v for k, v in response.headers.items() if k == "Location"}
+                return respond(body, status=status, headers=location)
+            if state in TERMINAL_STATES or state is None or time.monotonic() >= deadline:
+                return response
+            await asyncio.sleep(RETURN_TIMEOUT_POLL)
+
+    return waiting
+
+
+@waits_for_job
 async def create_svm(request: web.Request) -> web.Response:
     """POST /api/svm/svms -> 202, job, `Location: /api/svm/svms/<uuid>`."""
     body = await read_body(request)
@@ -143,7 +202,7 @@ async def create_svm(request: web.Request) -> web.Response:
         only_fields(body, POST_FIELDS)
         if "name" not in body:
             raise required("name")
-        name = _check_name(fake, body["name"])
+        name = _check_name(fake, body["name"], subtype=body.get("subtype"))
         aggregates = _aggregates(fake, body.get("aggregates", []))
         _check_comment(body)
         _check_job_capacity(fake)
@@ -173,7 +232,7 @@ def _changes(fake: FakeOntap, svm: Record, body: dict[str, Any]) -> tuple[dict[s
     changes: dict[str, Any] = {}
     nvme_enabled: bool | None = None
     if "name" in body:
-        changes["name"] = _check_name(fake, body["name"], own_uuid=svm["uuid"])
+        changes["name"] = _check_name(fake, body["name"], own_uuid=svm["uuid"], subtype=svm.get("subtype"))
     if "comment" in body:
         _check_comment(body)
         changes["comment"] = body["comment"]
@@ -194,7 +253,9 @@ def _changes(fake: FakeOntap, svm: Record, body: dict[str, Any]) -> tuple[dict[s
         if not isinstance(settings, dict):
             raise bad_field(protocol, settings)
         if protocol == "nvme" and "enabled" in settings:
-            nvme_enabled = bool(settings["enabled"])
+            # POST-only on the SVM (netapp-ontap models/svm_nvme.py: patchable "allowed" only);
+            # the NVMe service endpoint turns NVMe on and off
+            raise cannot_set("nvme.enabled")
         kept = {k: bool(v) for k, v in settings.items() if k in ("allowed", "enabled")}
         if protocol == "nvme":
             kept.pop("enabled", None)
@@ -203,6 +264,7 @@ def _changes(fake: FakeOntap, svm: Record, body: dict[str, Any]) -> tuple[dict[s
     return changes, nvme_enabled
 
 
+@waits_for_job
 async def patch_svm(request: web.Request) -> web.Response:
     """PATCH /api/svm/svms/{uuid} -> 202 and a job that applies the change."""
     body = await read_body(request)
@@ -229,8 +291,12 @@ async def patch_svm(request: web.Request) -> web.Response:
         return respond(accepted_body(job_uuid), status=202)
 
 
+@waits_for_job
 async def delete_svm(request: web.Request) -> web.Response:
-    """DELETE /api/svm/svms/{uuid} -> 202; refused while the SVM holds volumes besides its root."""
+    """DELETE /api/svm/svms/{uuid} -> 202; refused while the SVM holds data volumes or NVMe subsystems.
+
+    ONTAP's answer to that is undocumented: the fake refuses synchronously with its own code.
+    """
     await read_body(request)
     fake = fake_of(request)
     with fake.lock:
@@ -241,12 +307,17 @@ async def delete_svm(request: web.Request) -> web.Response:
             for v in fake.state.volumes.values()
             if v["svm"]["uuid"] == svm["uuid"] and not v.get("is_svm_root")
         ]
-        if data_volumes:
+        subsystems = [
+            s["name"] for s in fake.state.nvme_subsystems.values() if s["svm"]["uuid"] == svm["uuid"]
+        ]
+        if data_volumes or subsystems:
+            held = [f"volume {v}" for v in sorted(data_volumes)]
+            held += [f"NVMe subsystem {n}" for n in sorted(subsystems)]
             raise FakeApiError(
                 409,
-                errors.SVM_HAS_VOLUMES,
-                f'Cannot delete SVM "{svm["name"]}" because it contains {len(data_volumes)} volume(s): '
-                f"{', '.join(sorted(data_volumes))}. Delete the volumes first.",
+                errors.SVM_NOT_EMPTY,
+                f'(fake) Cannot delete SVM "{svm["name"]}" because it still holds {", ".join(held)}. '
+                "Delete them first.",
                 "uuid",
             )
         _check_job_capacity(fake)
