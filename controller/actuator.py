@@ -9,7 +9,7 @@ import structlog
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.errorcodes import ErrorCode
-from controller.kube.clusters import get_cluster
+from controller.kube.clusters import read_cluster
 from controller.kube.events import EventRecorder
 from controller.kube.extensions import list_extensions
 from controller.provider_config import ProviderConfigError, parse_provider_config
@@ -304,17 +304,9 @@ class Actuator:
                 continue
             if meta.get("deletionTimestamp"):
                 continue
-            cluster = await self._cluster(ctx, str(namespace))
+            cluster = await read_cluster(ctx.api_client, ctx.cache, str(namespace))
             if cluster is None:
                 continue
             if shoot_annotations(cluster).get(ctx.config.project_annotation) == ctx.shoot.project_id:
                 others.append(str(namespace))
         return others
-
-    async def _cluster(self, ctx: StepContext, name: str) -> dict[str, Any] | None:
-        cache = ctx.cache
-        if cache is not None and hasattr(cache, "get_cluster"):
-            cached = cache.get_cluster(name)
-            if cached is not None:
-                return dict(cached)
-        return await get_cluster(ctx.api_client, name)

@@ -37,7 +37,7 @@ from controller.extension.operation import (
 from controller.extension.passes import operate, run_bounded
 from controller.extension.predicates import has_shoot_class, has_type
 from controller.extension.status import PassResult, completed_status, processing_status, status_patch
-from controller.kube.clusters import get_cluster
+from controller.kube.clusters import read_cluster
 from controller.kube.events import EventMemory, EventRecorder
 from controller.kube.extensions import ExtensionConflict, get_extension, patch_metadata, patch_status
 from controller.runtime.result import ReconcileResult, RequeueAfter
@@ -318,12 +318,7 @@ class ExtensionReconciler:
         return _Observed(found, fresh=True) if found is not None else None
 
     async def _cluster(self, name: str) -> Obj | None:
-        cache = getattr(self.ctx, "cache", None)
-        if cache is not None:
-            cached = cache.get_cluster(name)
-            if cached is not None:
-                return dict(cached)
-        return await get_cluster(self.ctx.api_client, name)
+        return await read_cluster(self.ctx.api_client, getattr(self.ctx, "cache", None), name)
 
     async def _prepare(
         self, observed: _Observed, operation: OperationType, action: AnnotationAction
@@ -367,27 +362,23 @@ class ExtensionReconciler:
         with a concurrent writer is resolved by one re-read and recompute.
         """
         patch = self._status_patch(observed.ext, desired_for)
-        if patch is None:
-            return observed
-        if not observed.fresh:
-            live = await self._live(key)
-            if live is None:
-                return observed
-            observed = live
-            patch = self._status_patch(observed.ext, desired_for)
+        for attempt in range(2):
             if patch is None:
                 return observed
-        try:
-            return _Observed(await patch_status(self.ctx.api_client, observed.ext, patch), fresh=True)
-        except ExtensionConflict:
-            live = await self._live(key)
-            if live is None:
-                return observed
-            observed = live
-        patch = self._status_patch(observed.ext, desired_for)
-        if patch is None:
-            return observed
-        return _Observed(await patch_status(self.ctx.api_client, observed.ext, patch), fresh=True)
+            if attempt or not observed.fresh:
+                live = await self._live(key)
+                if live is None:
+                    return observed
+                observed = live
+                patch = self._status_patch(observed.ext, desired_for)
+                if patch is None:
+                    return observed
+            try:
+                return _Observed(await patch_status(self.ctx.api_client, observed.ext, patch), fresh=True)
+            except ExtensionConflict:
+                if attempt:
+                    raise
+        return observed
 
     @staticmethod
     def _status_patch(ext: Obj, desired_for: Callable[[Obj], Obj]) -> Obj | None:

@@ -29,6 +29,15 @@ async def get_cluster(api_client: Any, name: str) -> dict[str, Any] | None:
     return obj
 
 
+async def read_cluster(api_client: Any, cache: Any, name: str) -> dict[str, Any] | None:
+    """The Cluster from the watch cache when it holds it, else a live read (None when there is none)."""
+    if cache is not None:
+        cached = cache.get_cluster(name)
+        if cached is not None:
+            return dict(cached)
+    return await get_cluster(api_client, name)
+
+
 async def list_clusters(api_client: Any, *, limit: int = 500) -> tuple[list[dict[str, Any]], str]:
     """All Clusters and the list's resourceVersion (paged, one consistent snapshot)."""
     api = client.CustomObjectsApi(api_client)

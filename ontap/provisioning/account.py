@@ -9,7 +9,6 @@ from urllib.parse import quote_plus
 
 import structlog
 from netapp_ontap.host_connection import HostConnection
-from netapp_ontap.resources.account import Account
 from pydantic import SecretStr
 
 from ontap.client import OntapClient, send_json
@@ -97,13 +96,15 @@ async def _create(
     client: OntapClient, svm: SvmInfo, desired: DesiredAccount, report: StepReport
 ) -> AccountInfo:
     def post(conn: HostConnection) -> None:
-        Account(
-            name=desired.name,
-            owner={"uuid": svm.uuid, "name": svm.name},
-            role={"name": desired.role},
-            applications=[_application(a) for a in REQUIRED_APPLICATIONS],
-            password=desired.password.get_secret_value(),
-        ).post(connection=conn, poll=False)
+        # Through the bounded transport like every other call (deadline and size limit).
+        body = {
+            "name": desired.name,
+            "owner": {"uuid": svm.uuid, "name": svm.name},
+            "role": {"name": desired.role},
+            "applications": [_application(a) for a in REQUIRED_APPLICATIONS],
+            "password": desired.password.get_secret_value(),
+        }
+        send_json(conn, "POST", "/api/security/accounts", body=body)
 
     try:
         await client.run(
