@@ -188,6 +188,7 @@ class ControllerConfig(_Section):
     kubeconfig: Path | None = None
     kube_request_timeout: Duration = timedelta(seconds=30)
     pass_timeout: Duration = timedelta(minutes=10)
+    slow_pass_after: Duration = timedelta(seconds=30)
 
     @field_validator("ontap_clusters")
     @classmethod

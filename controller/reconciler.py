@@ -10,14 +10,13 @@ changed, and emit Events for changes and failures. The decisions are the pure fu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
-from controller.errorcodes import ErrorCode
 from controller.extension.errors import FailureReport, report_exception, requeue_delay
 from controller.extension.loop_guard import BLOCKED_REASON, DEFAULT_LIMIT, RepeatTracker, blocked_outcome
 from controller.extension.operation import (
@@ -34,7 +33,7 @@ from controller.extension.operation import (
     requested_timestamp,
     skip_because_migrated,
 )
-from controller.extension.passes import operate, run_bounded
+from controller.extension.passes import cluster_missing_failure, marked_when_slow, operate, run_bounded
 from controller.extension.predicates import has_shoot_class, has_type
 from controller.extension.status import PassResult, completed_status, processing_status, status_patch
 from controller.kube.clusters import read_cluster
@@ -169,7 +168,21 @@ class ExtensionReconciler:
                 lambda current: processing_status(current, operation, self._clock(), requested_at),
             )
         recorder = EventRecorder(self.ctx.api_client, observed.ext, memory=self._event_memory)
-        result = await self._run_actuator(observed.ext, cluster, operation, recorder, bound)
+
+        # A periodic pass writes nothing when it starts; one still running after `slowPassAfter` says
+        # Processing, so a stuck pass never leaves the last Succeeded standing.
+        started_from = observed
+
+        def mark_processing() -> Awaitable[Any]:
+            return self._write_status(
+                started_from, key, lambda current: processing_status(current, operation, self._clock())
+            )
+
+        slow_after = self.config.slow_pass_after.total_seconds()
+        async with marked_when_slow(slow_after, None if requested else mark_processing) as slow:
+            result = await self._run_actuator(observed.ext, cluster, operation, recorder, bound)
+        if slow.marked:  # the status changed under the pass: complete it from the live object
+            observed = await self._live(key) or observed
         if result.failure is not None:
             return await self._failed(key, observed, result, requested, recorder, bound, summary)
         return await self._succeeded(key, observed, result, requested, action, recorder, summary)
@@ -179,18 +192,7 @@ class ExtensionReconciler:
     ) -> PassResult:
         namespace = str((ext.get("metadata") or {}).get("namespace") or "")
         if cluster is None:
-            failure = FailureReport(
-                description=(
-                    f"Cluster {namespace} (extensions.gardener.cloud/v1alpha1) not found: the shoot, its "
-                    "project and thus its SVM cannot be determined"
-                ),
-                codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
-                reason="ClusterNotFound",
-                object_ref=f"Cluster {namespace}",
-                api="GET /apis/extensions.gardener.cloud/v1alpha1/clusters",
-                kind="cluster-missing",
-            )
-            return PassResult(operation=operation, failure=failure)
+            return PassResult(operation=operation, failure=cluster_missing_failure(namespace))
         actuator = self._actuator_factory(self.ctx, recorder)
         outcome, stopped = await run_bounded(
             lambda: operate(actuator, ext, cluster, operation, bound), self._pass_timeout, operation, bound

@@ -9,7 +9,9 @@ normally end a slow call first; this is the last line.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from controller.errorcodes import ErrorCode
@@ -65,3 +67,46 @@ async def run_bounded(
     except Exception as exc:
         bound.exception("actuator failed unexpectedly", op=str(operation))
         return None, report_exception(exc)
+
+
+def cluster_missing_failure(namespace: str) -> FailureReport:
+    """No Cluster for the Extension's namespace: the shoot, its project and SVM are unknown."""
+    return FailureReport(
+        description=(
+            f"Cluster {namespace} (extensions.gardener.cloud/v1alpha1) not found: the shoot, its "
+            "project and thus its SVM cannot be determined"
+        ),
+        codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
+        reason="ClusterNotFound",
+        object_ref=f"Cluster {namespace}",
+        api="GET /apis/extensions.gardener.cloud/v1alpha1/clusters",
+        kind="cluster-missing",
+    )
+
+
+@dataclass
+class SlowPass:
+    """Whether the slow-pass mark was (or began to be) written: the status then changed under the pass."""
+
+    marked: bool = False
+
+
+@contextlib.asynccontextmanager
+async def marked_when_slow(
+    after: float, mark: Callable[[], Awaitable[Any]] | None
+) -> AsyncIterator[SlowPass]:
+    """Call `mark` (e.g. write Processing) if the body still runs after `after` seconds."""
+    slow = SlowPass()
+
+    async def later(mark: Callable[[], Awaitable[Any]]) -> None:
+        await asyncio.sleep(after)
+        slow.marked = True
+        with contextlib.suppress(Exception):  # a failed mark must not fail the pass it describes
+            await mark()
+
+    task = asyncio.create_task(later(mark)) if mark is not None else None
+    try:
+        yield slow
+    finally:
+        if task is not None:
+            task.cancel()

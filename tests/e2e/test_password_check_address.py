@@ -8,7 +8,9 @@ reset it every pass. These tests count the password changes over 20 passes.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -91,3 +93,23 @@ async def test_unreachable_management_lif_is_an_error_naming_it_and_changes_no_p
     assert status.get("lastError") is None
     assert password_changes(world) == 0
     assert (await shoot.secret()).data["password"] == password  # type: ignore[union-attr]
+
+
+async def test_a_slow_periodic_pass_shows_processing_until_it_ends(world: World) -> None:
+    # A periodic pass writes nothing at its start; one still running after slowPassAfter must not
+    # leave the last pass's Succeeded standing.
+    shoot = world.shoot()
+    await shoot.create()
+    await shoot.reconcile()
+    world.reconciler.config = world.config.model_copy(update={"slow_pass_after": timedelta(seconds=0.3)})
+    world.fake.faults.add({"type": "latency", "seconds": 1.5}, method="GET", path="/api/svm/svms", times=1)
+
+    await world.sync_cache(shoot)
+    running = asyncio.create_task(world.reconciler.reconcile(shoot.key))
+    await asyncio.sleep(1.0)
+    during = (await status_of(world, shoot))["lastOperation"]
+    await running
+    after = (await status_of(world, shoot))["lastOperation"]
+
+    assert during["state"] == "Processing", during  # type: ignore[index]
+    assert after["state"] == "Succeeded", after  # type: ignore[index]
