@@ -19,7 +19,6 @@ from controller.steps.context import EventSink, StepContext
 from controller.steps.registry import deletion_steps, reconcile_steps
 from controller.steps.seed_secret import (
     KEPT_FOR_RESTORE,
-    STATE_ACCOUNT_GONE,
     SeedSecretStep,
     seed_secret_reference,
 )
@@ -115,7 +114,7 @@ class Actuator:
                 result.error = soft_failure(failed[0])
         result.provider_status = self._provider_status(step_ctx)
         result.state = self._saved_state(step_ctx)
-        if step_ctx.state.get("seed_credentials") is not None:
+        if step_ctx.state.seed_credentials is not None:
             result.resources = [seed_secret_reference(step_ctx.config.seed_secret_name)]
         return result
 
@@ -142,7 +141,7 @@ class Actuator:
             if force:
                 return ActuatorResult(outcomes=[error.outcome()], error=None)
             return self._blocked_at_start(deletion_steps(), error)
-        step_ctx.state.put("force_delete", force)
+        step_ctx.state.force_delete = force
         result = ActuatorResult()
         orphaned: list[str] = []
         located = True
@@ -152,7 +151,7 @@ class Actuator:
                     others = await self._other_project_shoots(step_ctx)
                 except ApiException as exc:
                     others = [f"(unknown: listing Extensions failed with HTTP {exc.status})"]
-                step_ctx.state.put("other_project_shoots", others)
+                step_ctx.state.other_project_shoots = others
             needs_ontap = step.name in {"account", "lifs", "svm"}
             if needs_ontap and not located:
                 outcome = waiting_outcome(step, "OntapClusterPlaced")
@@ -160,8 +159,8 @@ class Actuator:
                     orphaned.append(f"{step.name}: ONTAP could not be asked")
                 result.outcomes.append(outcome)
                 continue
-            if isinstance(step, SeedSecretStep) and force and not step_ctx.state.get(STATE_ACCOUNT_GONE):
-                step_ctx.state.put(STATE_ACCOUNT_GONE, True)  # force: never block on ONTAP
+            if isinstance(step, SeedSecretStep) and force and not step_ctx.state.account_gone:
+                step_ctx.state.account_gone = True  # force: never block on ONTAP
             try:
                 outcome = await step.delete(step_ctx)
             except Exception as exc:
@@ -277,8 +276,8 @@ class Actuator:
 
     def _saved_state(self, ctx: StepContext) -> dict[str, Any] | None:
         """Non-secret facts a restore uses as hints (never a password)."""
-        cluster = ctx.state.get("cluster")
-        svm = ctx.state.get("svm")
+        cluster = ctx.state.cluster
+        svm = ctx.state.svm
         if cluster is None:
             return None
         state: dict[str, Any] = {"ontapCluster": cluster, "accountName": account_name(ctx.shoot.technical_id)}

@@ -35,10 +35,6 @@ PROJECT_LABEL = "ontap.extensions.gardener.cloud/project"
 CLUSTER_ANNOTATION = "ontap.extensions.gardener.cloud/ontap-cluster"
 SVM_ANNOTATION = "ontap.extensions.gardener.cloud/svm"
 
-STATE_LOGINS = "login_results"
-# What the account step decided and did, for the seed-secret step of the same pass.
-STATE_CREDENTIALS = "credentials"
-
 
 @dataclass(frozen=True)
 class CredentialsFacts:
@@ -56,14 +52,14 @@ def _fingerprint(username: str, password: SecretStr) -> str:
 
 def remember_login(state: Any, username: str, password: SecretStr, result: LoginResult) -> None:
     """Record a login answer of this pass so later steps need not ask ONTAP again."""
-    results = dict(state.get(STATE_LOGINS) or {})
+    results = dict(state.logins)
     results[_fingerprint(username, password)] = result
-    state.put(STATE_LOGINS, results)
+    state.logins = results
 
 
 def forget_logins(state: Any) -> None:
     """After a change on ONTAP, earlier answers of this pass no longer hold."""
-    state.put(STATE_LOGINS, {})
+    state.logins = {}
 
 
 def login_address(ctx: StepContext) -> str:
@@ -82,7 +78,7 @@ async def login_as(
     be asked, and the question is not asked twice in one pass.
     """
     key = _fingerprint(username, password)
-    cached: LoginResult | None = (ctx.state.get(STATE_LOGINS) or {}).get(key)
+    cached: LoginResult | None = ctx.state.logins.get(key)
     result = cached or await ontap_account.check_login(client, svm, username, password, login_address(ctx))
     if cached is None:
         remember_login(ctx.state, username, password, result)
@@ -138,10 +134,10 @@ def _labels(ctx: StepContext) -> dict[str, str]:
 
 def _annotations(ctx: StepContext) -> dict[str, str]:
     annotations = {}
-    cluster = ctx.state.get("cluster")
+    cluster = ctx.state.cluster
     if cluster:
         annotations[CLUSTER_ANNOTATION] = str(cluster)
-    svm = ctx.state.get("svm")
+    svm = ctx.state.svm
     if svm is not None:
         annotations[SVM_ANNOTATION] = svm.name
     return annotations

@@ -12,7 +12,6 @@ from pydantic import SecretStr
 from controller.credentials.engine import PasswordNotAccepted, account_phase, execute
 from controller.credentials.plan import ACCOUNT_ACTIONS, decide_credentials
 from controller.credentials.shoot_io import (
-    STATE_CREDENTIALS,
     CredentialsFacts,
     ShootCredentials,
     observe_credentials,
@@ -27,11 +26,6 @@ from ontap.provisioning import account as ontap_account
 from ontap.provisioning import deletion
 from ontap.provisioning.account import DesiredAccount, decide_account
 
-# Set once the shoot's account is gone (or its SVM is): the seed secret may go then.
-STATE_ACCOUNT_GONE = "account_deleted"
-# The seed secret as placement read it in this pass (read once per pass).
-STATE_SECRET_VIEW = "seed_secret_view"
-
 
 def _role_only(username: str) -> DesiredAccount:
     """The desired account for in-place fixes; `ensure_account` never sets the password of an existing one."""
@@ -45,7 +39,7 @@ class AccountStep:
     condition_type = "AccountReady"
 
     async def reconcile(self, ctx: StepContext) -> StepOutcome:
-        svm = ctx.state.get("svm")
+        svm = ctx.state.svm
         if svm is None:
             raise StepError(
                 self.name,
@@ -58,7 +52,7 @@ class AccountStep:
         username = account_name(ctx.shoot.technical_id)
         object_ref = f"ONTAP account {username} on SVM {svm.name}"
         log = ctx.bind_log(step=self.name, account=username, svm=svm.name)
-        view = ctx.state.get(STATE_SECRET_VIEW) or await read_seed_secret(ctx, username)
+        view = ctx.state.secret_view or await read_seed_secret(ctx, username)
         port = ShootCredentials(ctx, client, svm, username, self.name, self.condition_type)
         try:
             observation, account = await observe_credentials(ctx, client, svm, view)
@@ -93,7 +87,7 @@ class AccountStep:
                 object_ref=object_ref,
                 doing="observing/creating the account",
             ) from exc
-        ctx.state.put(STATE_CREDENTIALS, CredentialsFacts(run.view, observation, plan, tuple(run.done)))
+        ctx.state.credentials = CredentialsFacts(run.view, observation, plan, tuple(run.done))
         if actions:
             log.info("account repaired", actions=actions)
             await ctx.events.normal("AccountRepaired", f"{object_ref}: " + "; ".join(actions))
@@ -110,9 +104,9 @@ class AccountStep:
     async def delete(self, ctx: StepContext) -> StepOutcome:
         """Delete the shoot's account; the SVM being gone counts as the account being gone."""
         username = account_name(ctx.shoot.technical_id)
-        svm = ctx.state.get("svm")
+        svm = ctx.state.svm
         if svm is None:
-            ctx.state.put(STATE_ACCOUNT_GONE, True)
+            ctx.state.account_gone = True
             return StepOutcome(
                 step=self.name,
                 condition_type=self.condition_type,
@@ -127,7 +121,7 @@ class AccountStep:
             raise step_error_from_ontap(
                 self.name, self.condition_type, exc, object_ref=object_ref, doing="deleting the account"
             ) from exc
-        ctx.state.put(STATE_ACCOUNT_GONE, True)
+        ctx.state.account_gone = True
         changed = bool(report.actions)
         return StepOutcome(
             step=self.name,

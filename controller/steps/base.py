@@ -10,12 +10,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from controller.errorcodes import ErrorCode
 
 if TYPE_CHECKING:
+    from controller.credentials import SeedCredentials
+    from controller.credentials.plan import SecretView
+    from controller.credentials.shoot_io import CredentialsFacts
     from controller.steps.context import StepContext
+    from ontap.models import SvmInfo
+    from ontap.provisioning.account import LoginResult
+    from ontap.provisioning.observe import Observation
 
 
 class ConditionStatus(StrEnum):
@@ -80,18 +86,23 @@ class StepError(Exception):
 
 @dataclass
 class PassState:
-    """What earlier steps of the same pass observed, handed to later steps (observations, not assumptions)."""
+    """What earlier steps of the same pass observed, handed to later steps (observations, not
+    assumptions); each fact is observed once per pass."""
 
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def put(self, key: str, value: Any) -> None:
-        self.values[key] = value
-
-    def get(self, key: str) -> Any:
-        return self.values.get(key)
+    svm_name: str | None = None  # the project's SVM, or its MetroCluster partner (placement)
+    cluster: str | None = None  # the ONTAP cluster holding it (placement)
+    observation: tuple[str, Observation] | None = None  # (cluster, the steady-state observation)
+    svm: SvmInfo | None = None  # the SVM as observed or made in this pass (svm step)
+    secret_view: SecretView | None = None  # the seed secret as read at the start of the pass
+    logins: dict[str, LoginResult] = field(default_factory=dict)  # login answers by fingerprint
+    credentials: CredentialsFacts | None = None  # the credentials plan and what is done (account)
+    seed_credentials: SeedCredentials | None = None  # confirmed credentials (seed-secret step)
+    account_gone: bool = False  # the shoot's account is deleted (deletion)
+    other_project_shoots: list[str] | None = None  # live shoots sharing the SVM (deletion)
+    force_delete: bool = False
 
     def copy(self) -> PassState:
-        return dataclasses.replace(self, values=dict(self.values))
+        return dataclasses.replace(self, logins=dict(self.logins))
 
 
 class Step(Protocol):

@@ -70,7 +70,7 @@ class StepContext:
 
     def client(self) -> OntapClient:
         """The ONTAP client of the cluster placement observed for this pass."""
-        cluster = self.state.get("cluster")
+        cluster = self.state.cluster
         if cluster is None:
             raise LookupError("no ONTAP cluster was placed in this pass")
         return self.ontap[cluster]

@@ -24,7 +24,7 @@ class LifsStep:
     condition_type = "LifsReady"
 
     async def reconcile(self, ctx: StepContext) -> StepOutcome:
-        svm = ctx.state.get("svm")
+        svm = ctx.state.svm
         if svm is None:
             raise waiting_error(self.name, self.condition_type, "the SVM")
         assert ctx.provider_config is not None
@@ -35,7 +35,7 @@ class LifsStep:
         )
         client = ctx.client()
         object_ref = f"LIFs of SVM {svm.name} on ONTAP cluster {client.name}"
-        entry = ctx.state.get("observation")
+        entry = ctx.state.observation
         observed = None
         if entry is not None and entry[0] == client.name and entry[1].svm is not None:
             observed = entry[1].interfaces

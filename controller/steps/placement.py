@@ -13,15 +13,12 @@ from typing import Any
 from controller.credentials.plan import SecretCondition
 from controller.credentials.shoot_io import read_seed_secret, remember_login
 from controller.errorcodes import ErrorCode
-from controller.steps.account import STATE_SECRET_VIEW
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
 from ontap import naming
 from ontap.errors import OntapError
 from ontap.provisioning import placement as ontap_placement
 from ontap.provisioning.observe import observe_provisioned
-
-STATE_OBSERVED = "observation"
 
 
 def placement_hint(
@@ -65,7 +62,7 @@ class PlacementStep:
 
     async def reconcile(self, ctx: StepContext) -> StepOutcome:
         svm_name = project_svm_name(ctx, self.name, self.condition_type)
-        ctx.state.put("svm_name", svm_name)
+        ctx.state.svm_name = svm_name
         hint = placement_hint(ctx.provider_status, ctx.saved_state, set(ctx.ontap))
         cluster: str | None = None
         how = ""
@@ -76,7 +73,7 @@ class PlacementStep:
                 if observation.svm is not None:
                     cluster = hint
                     how = "verified on the remembered cluster"
-                    ctx.state.put("svm_name", observed_name)
+                    ctx.state.svm_name = observed_name
             if cluster is None:
                 placement = await ontap_placement.choose_cluster(ctx.ontap, svm_name, hint)
                 cluster = str(placement.cluster)
@@ -84,13 +81,13 @@ class PlacementStep:
                 how = "found by searching all clusters" if exists else "chosen for a new SVM (fewest volumes)"
                 if placement.svm is not None and placement.svm.name != svm_name:
                     # Only the MetroCluster partner exists: it is the project's SVM, never a second one.
-                    ctx.state.put("svm_name", placement.svm.name)
+                    ctx.state.svm_name = placement.svm.name
                     how = f"its MetroCluster partner {placement.svm.name} found by searching all clusters"
         except OntapError as exc:
             raise step_error_from_ontap(
                 self.name, self.condition_type, exc, object_ref=f"SVM {svm_name}", doing="looking for the SVM"
             ) from exc
-        ctx.state.put("cluster", cluster)
+        ctx.state.cluster = cluster
         changed = hint != cluster
         if changed:
             ctx.bind_log(step=self.name, svm=svm_name).info("svm placed", cluster=cluster, how=how)
@@ -101,7 +98,7 @@ class PlacementStep:
             condition_type=self.condition_type,
             status=ConditionStatus.TRUE,
             reason="Placed",
-            message=f"SVM {ctx.state.get('svm_name')} is placed on ONTAP cluster {cluster}",
+            message=f"SVM {ctx.state.svm_name} is placed on ONTAP cluster {cluster}",
             changed=changed,
         )
 
@@ -109,13 +106,13 @@ class PlacementStep:
         """The steady-state observation on `cluster`; the login uses the seed secret's password if any."""
         username = naming.account_name(ctx.shoot.technical_id)
         view = await read_seed_secret(ctx, username)
-        ctx.state.put(STATE_SECRET_VIEW, view)  # the account step uses it: the secret is read once a pass
+        ctx.state.secret_view = view  # the account step uses it: the secret is read once a pass
         password = view.pending if view.has_pending else view.password
         if view.condition is not SecretCondition.VALID and not view.has_pending:
             password = None
         address = str(ctx.provider_config.management_lif) if ctx.provider_config is not None else None
         observation = await observe_provisioned(ctx.ontap[cluster], svm_name, username, password, address)
-        ctx.state.put(STATE_OBSERVED, (cluster, observation))
+        ctx.state.observation = (cluster, observation)
         if password is not None and observation.login is not None:
             remember_login(ctx.state, username, password, observation.login)
         return observation
@@ -123,7 +120,7 @@ class PlacementStep:
     async def delete(self, ctx: StepContext) -> StepOutcome:
         """Find where the SVM lives so the other steps can clean up; nothing is placed anew."""
         svm_name = project_svm_name(ctx, self.name, self.condition_type)
-        ctx.state.put("svm_name", svm_name)
+        ctx.state.svm_name = svm_name
         hint = placement_hint(ctx.provider_status, ctx.saved_state, set(ctx.ontap))
         try:
             placement = await ontap_placement.choose_cluster(ctx.ontap, svm_name, hint)
@@ -133,16 +130,16 @@ class PlacementStep:
             ) from exc
         exists = placement.svm_exists
         if exists:
-            ctx.state.put("cluster", str(placement.cluster))
-            ctx.state.put("svm", placement.svm)
+            ctx.state.cluster = str(placement.cluster)
+            ctx.state.svm = placement.svm
             if placement.svm is not None and placement.svm.name != svm_name:
-                ctx.state.put("svm_name", placement.svm.name)  # the MetroCluster partner
+                ctx.state.svm_name = placement.svm.name  # the MetroCluster partner
         return StepOutcome(
             step=self.name,
             condition_type=self.condition_type,
             status=ConditionStatus.TRUE,
             reason="Located" if exists else "NotFound",
-            message=f"SVM {ctx.state.get('svm_name')} is on ONTAP cluster {placement.cluster}"
+            message=f"SVM {ctx.state.svm_name} is on ONTAP cluster {placement.cluster}"
             if exists
             else f"SVM {svm_name} exists on no configured ONTAP cluster",
         )

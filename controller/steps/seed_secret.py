@@ -16,7 +16,6 @@ from controller.credentials import SeedCredentials
 from controller.credentials.engine import PasswordNotAccepted, execute, remaining
 from controller.credentials.plan import ACCOUNT_ACTIONS, confirmed_data
 from controller.credentials.shoot_io import (
-    STATE_CREDENTIALS,
     CredentialsFacts,
     ShootCredentials,
     secret_ref,
@@ -25,7 +24,6 @@ from controller.credentials.shoot_io import (
 from controller.errorcodes import ErrorCode
 from controller.kube.extensions import remove_annotation
 from controller.kube.secrets import delete_secret, get_secret
-from controller.steps.account import STATE_ACCOUNT_GONE
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import (
     ROTATE_ANNOTATION,
@@ -38,7 +36,6 @@ from ontap.errors import OntapError
 __all__ = [
     "KEPT_FOR_RESTORE",
     "SEED_SECRET_RESOURCE",
-    "STATE_ACCOUNT_GONE",
     "SeedSecretStep",
     "seed_secret_reference",
 ]
@@ -69,8 +66,8 @@ class SeedSecretStep:
     condition_type = "SeedSecretReady"
 
     async def reconcile(self, ctx: StepContext) -> StepOutcome:
-        facts: CredentialsFacts | None = ctx.state.get(STATE_CREDENTIALS)
-        svm = ctx.state.get("svm")
+        facts: CredentialsFacts | None = ctx.state.credentials
+        svm = ctx.state.svm
         if facts is None or svm is None:
             raise self._error(
                 "WaitingForAccount", "the account step has not observed the ONTAP account in this pass"
@@ -110,9 +107,8 @@ class SeedSecretStep:
             await remove_annotation(ctx.api_client, ctx.namespace, ctx.extension_name, ROTATE_ANNOTATION)
             actions.append("credential rotation completed")
         assert view.password is not None
-        ctx.state.put(
-            "seed_credentials",
-            SeedCredentials(username, view.password, ctx.config.seed_secret_name, ctx.namespace),
+        ctx.state.seed_credentials = SeedCredentials(
+            username, view.password, ctx.config.seed_secret_name, ctx.namespace
         )
         if actions:
             ctx.bind_log(step=self.name, secret=ref, account=username).info(
@@ -170,7 +166,7 @@ class SeedSecretStep:
     async def delete(self, ctx: StepContext) -> StepOutcome:
         """Delete the seed secret, but only once the account is gone: else its password would be lost."""
         ref = f"Secret {ctx.namespace}/{ctx.config.seed_secret_name}"
-        if not ctx.state.get(STATE_ACCOUNT_GONE):
+        if not ctx.state.account_gone:
             raise StepError(
                 self.name,
                 self.condition_type,

@@ -61,8 +61,8 @@ class ShootResourcesStep:
         return await kube_call(awaitable, object_ref=object_ref, api=api, doing=doing)
 
     def _render(self, ctx: StepContext) -> RenderedShootResources:
-        credentials = ctx.state.get("seed_credentials")
-        svm = ctx.state.get("svm")
+        credentials = ctx.state.seed_credentials
+        svm = ctx.state.svm
         missing = []
         if svm is None:
             missing.append("the SVM was not observed in this pass (SvmReady)")
@@ -70,7 +70,7 @@ class ShootResourcesStep:
             missing.append(
                 "the seed secret's credentials were not confirmed on ONTAP in this pass (SeedSecretReady)"
             )
-        if missing:
+        if missing or svm is None or credentials is None:
             raise self._error(
                 "WaitingForPrerequisites",
                 "Trident's credentials are deployed only once verified: " + "; ".join(missing),
@@ -237,7 +237,7 @@ class ShootResourcesStep:
         Never waits in-process: while the resource manager still holds a ManagedResource (its finalizer), the
         step reports which one and is retried. With force deletion nothing is waited for.
         """
-        force = bool(ctx.state.get("force_delete"))
+        force = bool(ctx.state.force_delete)
         actions: list[str] = []
         terminating: dict[str, ObservedManagedResource] = {}
         managed, secrets = await self._observe(ctx)

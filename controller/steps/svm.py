@@ -35,11 +35,11 @@ def project_lock(project_id: str) -> asyncio.Lock:
 
 def observed_svm(ctx: StepContext) -> tuple[bool, Any]:
     """This pass's observation of the SVM on the placed cluster: (observed?, SvmInfo | None)."""
-    entry = ctx.state.get("observation")
+    entry = ctx.state.observation
     if entry is None:
         return False, None
     cluster, observation = entry
-    if cluster != ctx.state.get("cluster"):
+    if cluster != ctx.state.cluster:
         return False, None
     return True, observation.svm
 
@@ -51,7 +51,7 @@ class SvmStep:
     condition_type = "SvmReady"
 
     def desired(self, ctx: StepContext) -> DesiredSvm:
-        return DesiredSvm(name=str(ctx.state.get("svm_name")), project_id=ctx.shoot.project_id)
+        return DesiredSvm(name=str(ctx.state.svm_name), project_id=ctx.shoot.project_id)
 
     async def reconcile(self, ctx: StepContext) -> StepOutcome:
         desired = self.desired(ctx)
@@ -78,7 +78,7 @@ class SvmStep:
             await ctx.events.normal("SvmChanged", f"{object_ref}: " + "; ".join(actions))
         if not svm.is_running:
             raise not_running_error(self.name, self.condition_type, object_ref, svm.state)
-        ctx.state.put("svm", svm)
+        ctx.state.svm = svm
         message = f"{object_ref} is {svm.state}"
         if drift:
             message += "; left alone: " + "; ".join(drift)
@@ -95,11 +95,11 @@ class SvmStep:
 
     async def delete(self, ctx: StepContext) -> StepOutcome:
         """Delete the SVM (LIFs first) unless another shoot of the project uses it or it holds volumes."""
-        svm_name = str(ctx.state.get("svm_name"))
-        cluster = ctx.state.get("cluster")
+        svm_name = str(ctx.state.svm_name)
+        cluster = ctx.state.cluster
         if cluster is None:
             return self._outcome(f"SVM {svm_name} exists on no configured ONTAP cluster", "NotFound")
-        others: list[str] = ctx.state.get("other_project_shoots") or []
+        others: list[str] = ctx.state.other_project_shoots or []
         object_ref = f"SVM {svm_name} on ONTAP cluster {cluster}"
         if others:
             message = f"{object_ref} is kept: still used by {', '.join(sorted(others))}"
@@ -113,7 +113,7 @@ class SvmStep:
         client = ctx.client()
         try:
             async with project_lock(ctx.shoot.project_id):
-                svm = ctx.state.get("svm")
+                svm = ctx.state.svm
                 if svm is None:
                     svm = await find_svm(client, svm_name)
                 if svm is None:

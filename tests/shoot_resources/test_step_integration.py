@@ -74,7 +74,7 @@ class Bed:
             api_client=self.api_client,
             events=self.events,
             log=structlog.get_logger("test"),
-            state=PassState(values),
+            state=PassState(**values),
         )
 
     async def managed_resources(self) -> dict[str, dict[str, Any]]:
