@@ -14,8 +14,8 @@ from controller.kube.events import EventRecorder
 from controller.kube.extensions import list_extensions
 from controller.provider_config import ProviderConfigError, parse_provider_config
 from controller.shoot import ShootInfo, ShootInfoError, shoot_annotations
-from controller.steps.base import ConditionStatus, PassState, Step, StepError, StepOutcome
-from controller.steps.context import EventSink, StepContext
+from controller.steps.base import ConditionStatus, PassState, StepError, StepOutcome
+from controller.steps.context import EventSink, Step, StepContext
 from controller.steps.registry import deletion_steps, reconcile_steps
 from controller.steps.seed_secret import (
     KEPT_FOR_RESTORE,

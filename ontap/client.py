@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import requests
 import structlog
@@ -33,8 +33,6 @@ from ontap.transport import LIMITS_ATTRIBUTE, RequestLimits, limits_of, send_jso
 
 __all__ = ["OntapClient", "OntapClients", "RequestLimits", "limits_of", "send_json"]
 
-if TYPE_CHECKING:
-    from ontap.jobs import JobOutcome
 
 T = TypeVar("T")
 
@@ -113,22 +111,6 @@ class OntapClient:
         controller = retrying(policy, on_retry=self._retry_logger(operation, target, method))
         result: T = await controller(self._attempt, fn, operation, target, method)
         return result
-
-    async def wait_for_job(
-        self,
-        job_uuid: str,
-        *,
-        operation: str,
-        target: str,
-        timeout: float = 300.0,  # noqa: ASYNC109 - a polling deadline, not a wrapper around one await
-        interval: float = 2.0,
-    ) -> JobOutcome:
-        """Wait for an ONTAP job without blocking a thread (see `ontap.jobs.wait_for_job`)."""
-        from ontap.jobs import wait_for_job
-
-        return await wait_for_job(
-            self, job_uuid, operation=operation, target=target, timeout=timeout, interval=interval
-        )
 
     def as_user(self, username: str, password: SecretStr, *, address: str | None = None) -> OntapClient:
         """A client of the same cluster that authenticates as `username` (e.g. an SVM account).

@@ -201,3 +201,13 @@ def staged_data(view: SecretView, new_password: SecretStr) -> dict[str, str]:
 def confirmed_data(username: str, password: SecretStr) -> dict[str, str]:
     """Secret data once ONTAP accepted `password`: no pending key left."""
     return {USERNAME_KEY: username, PASSWORD_KEY: password.get_secret_value()}
+
+
+@dataclass(frozen=True)
+class CredentialsFacts:
+    """The pass's credentials decision: the plan (decided once), what is done, the secret as it is now."""
+
+    view: SecretView
+    observation: CredentialsObservation
+    plan: CredentialsPlan
+    done: tuple[Action, ...] = ()

@@ -4,7 +4,6 @@ and this pass's memo of logins, so that no password is tried twice in a pass."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from kubernetes_asyncio.client.exceptions import ApiException
@@ -13,7 +12,6 @@ from pydantic import SecretStr
 from controller.credentials.passwords import generate_password
 from controller.credentials.plan import (
     CredentialsObservation,
-    CredentialsPlan,
     Login,
     SecretView,
     confirmed_data,
@@ -34,16 +32,6 @@ MANAGED_BY = "gardener-extension-ontap"
 PROJECT_LABEL = "ontap.extensions.gardener.cloud/project"
 CLUSTER_ANNOTATION = "ontap.extensions.gardener.cloud/ontap-cluster"
 SVM_ANNOTATION = "ontap.extensions.gardener.cloud/svm"
-
-
-@dataclass(frozen=True)
-class CredentialsFacts:
-    """The pass's credentials decision: the plan (decided once), what is done, the secret as it is now."""
-
-    view: SecretView
-    observation: CredentialsObservation
-    plan: CredentialsPlan
-    done: tuple[Any, ...] = ()
 
 
 def _fingerprint(username: str, password: SecretStr) -> str:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from controller.credentials.engine import PasswordNotAccepted, account_phase, execute
-from controller.credentials.plan import ACCOUNT_ACTIONS, decide_credentials
+from controller.credentials.plan import ACCOUNT_ACTIONS, CredentialsFacts, decide_credentials
 from controller.credentials.shoot_io import (
-    CredentialsFacts,
     ShootCredentials,
     observe_credentials,
     read_seed_secret,

@@ -10,15 +10,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from controller.errorcodes import ErrorCode
 
 if TYPE_CHECKING:
     from controller.credentials import SeedCredentials
-    from controller.credentials.plan import SecretView
-    from controller.credentials.shoot_io import CredentialsFacts
-    from controller.steps.context import StepContext
+    from controller.credentials.plan import CredentialsFacts, SecretView
     from ontap.models import SvmInfo
     from ontap.provisioning.account import LoginResult
     from ontap.provisioning.observe import Observation
@@ -103,14 +101,3 @@ class PassState:
 
     def copy(self) -> PassState:
         return dataclasses.replace(self, logins=dict(self.logins))
-
-
-class Step(Protocol):
-    """One dependency of a shoot. `reconcile` and `delete` must be idempotent."""
-
-    name: str
-    condition_type: str
-
-    async def reconcile(self, ctx: StepContext) -> StepOutcome: ...
-
-    async def delete(self, ctx: StepContext) -> StepOutcome: ...

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.errorcodes import api_exception_codes, describe_ontap_error, ontap_error_codes
-from controller.steps.base import PassState, StepError
+from controller.steps.base import PassState, StepError, StepOutcome
 from ontap.errors import OntapError
 
 if TYPE_CHECKING:
@@ -115,3 +115,14 @@ def step_error_from_kube(
         object_ref=object_ref,
         api=api,
     )
+
+
+class Step(Protocol):
+    """One dependency of a shoot. `reconcile` and `delete` must be idempotent."""
+
+    name: str
+    condition_type: str
+
+    async def reconcile(self, ctx: StepContext) -> StepOutcome: ...
+
+    async def delete(self, ctx: StepContext) -> StepOutcome: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from controller.steps.account import AccountStep
-from controller.steps.base import Step
+from controller.steps.context import Step
 from controller.steps.lifs import LifsStep
 from controller.steps.placement import PlacementStep
 from controller.steps.seed_secret import SeedSecretStep

@@ -14,9 +14,8 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.credentials import SeedCredentials
 from controller.credentials.engine import PasswordNotAccepted, execute, remaining
-from controller.credentials.plan import ACCOUNT_ACTIONS, confirmed_data
+from controller.credentials.plan import ACCOUNT_ACTIONS, CredentialsFacts, confirmed_data
 from controller.credentials.shoot_io import (
-    CredentialsFacts,
     ShootCredentials,
     secret_ref,
     write_seed_secret,
