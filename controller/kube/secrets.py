@@ -64,15 +64,20 @@ def _stored(obj: Any) -> StoredSecret:
     )
 
 
-async def get_secret(api_client: Any, namespace: str, name: str) -> StoredSecret | None:
-    """The Secret, or None when it does not exist."""
+async def _read(api_client: Any, namespace: str, name: str) -> Any | None:
+    """The raw Secret, or None when it does not exist."""
     try:
-        obj = await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
+        return await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
     except ApiException as exc:
         if exc.status == 404:
             return None
         raise
-    return _stored(obj)
+
+
+async def get_secret(api_client: Any, namespace: str, name: str) -> StoredSecret | None:
+    """The Secret, or None when it does not exist."""
+    obj = await _read(api_client, namespace, name)
+    return None if obj is None else _stored(obj)
 
 
 async def create_secret(
@@ -208,13 +213,8 @@ async def list_content_secrets(
 
 async def get_content_secret(api_client: Any, namespace: str, name: str) -> ObservedContentSecret | None:
     """The secret, or None when it does not exist."""
-    try:
-        obj = await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
-    except ApiException as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return _observed_secret(obj)
+    obj = await _read(api_client, namespace, name)
+    return None if obj is None else _observed_secret(obj)
 
 
 async def create_content_secret(
