@@ -90,16 +90,11 @@ class ExtensionReconciler:
         self._actuator_factory = actuator_factory or _default_actuator
         self._clock = clock or (lambda: datetime.now(UTC))
         self.repeats = RepeatTracker(repeat_limit)
-        self._failures: dict[Key, int] = {}
         self._event_memory = event_memory if event_memory is not None else EventMemory()
 
     @property
     def _cap(self) -> float:
         return float(self.config.backoff.cap.total_seconds())
-
-    @property
-    def _base(self) -> float:
-        return float(self.config.backoff.base.total_seconds())
 
     @property
     def _pass_timeout(self) -> float:
@@ -219,7 +214,6 @@ class ExtensionReconciler:
         summary: dict[str, Any],
     ) -> ReconcileResult:
         self.repeats.reset(key)
-        self._failures.pop(key, None)
         previous_state = ((observed.ext.get("status") or {}).get("lastOperation") or {}).get("state")
         before = observed.ext
         observed = await self._write_completed(observed, key, result, requested)
@@ -261,8 +255,6 @@ class ExtensionReconciler:
         failure = result.failure
         assert failure is not None
         repeated = self.repeats.record(key, failure.signature)
-        failures = self._failures.get(key, 0) + 1
-        self._failures[key] = failures
         blocked = self.repeats.is_blocked(repeated)
         outcomes = list(result.outcomes)
         if blocked:
@@ -293,12 +285,12 @@ class ExtensionReconciler:
             reason = BLOCKED_REASON if blocked else f"{result.operation}Failed"
             await recorder.warning(reason, failure.description)
         summary["outcome"] = "blocked" if blocked else "failed"
-        delay = requeue_delay(failure, failures, base=self._base, cap=self._cap)
         if blocked:
             raise RequeueAfter(self._cap, f"blocked: {failure.description}")
-        if not failure.retryable or failure.retry_after is not None:
+        delay = requeue_delay(failure, cap=self._cap)
+        if delay is not None:
             raise RequeueAfter(delay, failure.description)
-        raise ReconcileFailed(failure)
+        raise ReconcileFailed(failure)  # the work queue backs the key off
 
     def _blocked(self, outcome: StepOutcome, failure: FailureReport) -> StepOutcome:
         if outcome.condition_type != failure.condition_type and outcome.step != failure.step:
@@ -397,4 +389,3 @@ class ExtensionReconciler:
 
     def _forget(self, key: Key) -> None:
         self.repeats.reset(key)
-        self._failures.pop(key, None)

@@ -121,20 +121,14 @@ def report_exception(exc: BaseException, *, step: str = "", condition_type: str 
     )
 
 
-def backoff_delay(failures: int, *, base: float, cap: float) -> float:
-    """`base * 2^(failures-1)`, never above `cap`."""
-    exponent = max(0, failures - 1)
-    return float(min(cap, base * (2 ** min(exponent, 32))))
-
-
-def requeue_delay(report: FailureReport, failures: int, *, base: float, cap: float) -> float:
-    """How long to wait before the next attempt after `failures` consecutive failures.
+def requeue_delay(report: FailureReport, *, cap: float) -> float | None:
+    """The delay a failure names itself, or None: then the work queue's own backoff applies.
 
     A step may name its own delay (e.g. an ONTAP job still runs); non-retryable codes wait at the cap,
-    since only a human changing something can help; the rest back off exponentially.
+    since only a human changing something can help.
     """
     if report.retry_after is not None:
         return max(0.0, min(report.retry_after, cap))
     if not report.retryable:
         return cap
-    return backoff_delay(failures, base=base, cap=cap)
+    return None
