@@ -45,6 +45,7 @@ from ontap.client import OntapClient, OntapClients
 from ontap.config import OntapClusterConfig
 from ontap.fake.testing import FakeOntapServer
 from ontap.retry import RetryPolicy
+from tests import support
 from tests.harness.kube_faults import KubeFaultProxy
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -89,16 +90,7 @@ class ChaosServers:
 
 def cluster_config(fake: FakeOntapServer) -> OntapClusterConfig:
     """The fake as the controller's one ONTAP cluster."""
-    return OntapClusterConfig.model_validate(
-        {
-            "name": CLUSTER_NAME,
-            "endpoint": fake.url,
-            "username": fake.admin_user,
-            "password": fake.admin_password,
-            "connectTimeout": 1.0,
-            "readTimeout": ONTAP_READ_TIMEOUT,
-        }
-    )
+    return support.cluster_config(fake, CLUSTER_NAME, read_timeout=ONTAP_READ_TIMEOUT)
 
 
 def chaos_config(fake: FakeOntapServer, kubeconfig: Path | None = None, **overrides: Any) -> ControllerConfig:
