@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from controller.credentials.plan import SecretCondition
-from controller.credentials.shoot_io import read_seed_secret, remember_login
+from controller.credentials.shoot_io import login_address, read_seed_secret, remember_login
 from controller.errorcodes import ErrorCode
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
@@ -110,7 +110,7 @@ class PlacementStep:
         password = view.pending if view.has_pending else view.password
         if view.condition is not SecretCondition.VALID and not view.has_pending:
             password = None
-        address = str(ctx.provider_config.management_lif) if ctx.provider_config is not None else None
+        address = login_address(ctx) if ctx.provider_config is not None else None
         observation = await observe_provisioned(ctx.ontap[cluster], svm_name, username, password, address)
         ctx.state.observation = (cluster, observation)
         if password is not None and observation.login is not None:
