@@ -74,6 +74,16 @@ async def _read(api_client: Any, namespace: str, name: str) -> Any | None:
         raise
 
 
+async def _create(api_client: Any, namespace: str, body: k8s.V1Secret) -> Any:
+    """Create the Secret; `SecretConflict` when one of that name exists (e.g. created concurrently)."""
+    try:
+        return await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
+    except ApiException as exc:
+        if exc.status == 409:
+            raise SecretConflict(f"Secret {namespace}/{body.metadata.name} exists already") from None
+        raise
+
+
 async def get_secret(api_client: Any, namespace: str, name: str) -> StoredSecret | None:
     """The Secret, or None when it does not exist."""
     obj = await _read(api_client, namespace, name)
@@ -95,13 +105,7 @@ async def create_secret(
         type="Opaque",
         data=encode_data(data),
     )
-    try:
-        obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
-    except ApiException as exc:
-        if exc.status == 409:
-            raise SecretConflict(f"Secret {namespace}/{name} was created concurrently") from None
-        raise
-    return _stored(obj)
+    return _stored(await _create(api_client, namespace, body))
 
 
 async def replace_secret(
@@ -227,13 +231,7 @@ async def create_content_secret(
         immutable=True,
         data=encode_data(data),
     )
-    try:
-        obj = await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
-    except ApiException as exc:
-        if exc.status == 409:
-            raise SecretConflict(f"Secret {namespace}/{name} exists already") from None
-        raise
-    return _observed_secret(obj)
+    return _observed_secret(await _create(api_client, namespace, body))
 
 
 async def patch_secret_labels(api_client: Any, namespace: str, name: str, labels: dict[str, str]) -> None:
