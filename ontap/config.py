@@ -74,22 +74,17 @@ class OntapClusterConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_tls(self) -> OntapClusterConfig:
-        if self.insecure and self.ca_bundle_file is not None:
-            raise ValueError(f"cluster {self.name!r}: set either caBundleFile or insecure, not both")
-        if self.ca_bundle_file is not None and not self.ca_bundle_file.is_file():
-            raise ValueError(
-                f"cluster {self.name!r}: caBundleFile {str(self.ca_bundle_file)!r} is not a file"
-            )
-        if self.insecure and self.scheme == "https":
-            log.warning("ontap TLS verification disabled", cluster=self.name, endpoint=self.endpoint)
-        if self.svm_insecure and self.svm_ca_bundle_file is not None:
-            raise ValueError(f"cluster {self.name!r}: set either svmCaBundleFile or svmInsecure, not both")
-        if self.svm_ca_bundle_file is not None and not self.svm_ca_bundle_file.is_file():
-            raise ValueError(
-                f"cluster {self.name!r}: svmCaBundleFile {str(self.svm_ca_bundle_file)!r} is not a file"
-            )
-        if self.svm_insecure and self.scheme == "https":
-            log.warning("TLS verification at SVM management LIFs disabled", cluster=self.name)
+        # The cluster address and the SVMs' management LIFs follow the same two rules.
+        for insecure, bundle, keys, what in (
+            (self.insecure, self.ca_bundle_file, ("caBundleFile", "insecure"), "ontap TLS"),
+            (self.svm_insecure, self.svm_ca_bundle_file, ("svmCaBundleFile", "svmInsecure"), "SVM LIF TLS"),
+        ):
+            if insecure and bundle is not None:
+                raise ValueError(f"cluster {self.name!r}: set either {keys[0]} or {keys[1]}, not both")
+            if bundle is not None and not bundle.is_file():
+                raise ValueError(f"cluster {self.name!r}: {keys[0]} {str(bundle)!r} is not a file")
+            if insecure and self.scheme == "https":
+                log.warning(f"{what} verification disabled", cluster=self.name, endpoint=self.endpoint)
         return self
 
     @property

@@ -13,6 +13,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.kube.apis import EXTENSIONS_GROUP as GROUP
 from controller.kube.apis import EXTENSIONS_VERSION as VERSION
+from controller.kube.apis import list_all
 
 PLURAL = "clusters"
 
@@ -40,18 +41,4 @@ async def read_cluster(api_client: Any, cache: Any, name: str) -> dict[str, Any]
 
 async def list_clusters(api_client: Any, *, limit: int = 500) -> tuple[list[dict[str, Any]], str]:
     """All Clusters and the list's resourceVersion (paged, one consistent snapshot)."""
-    api = client.CustomObjectsApi(api_client)
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    resource_version = ""
-    while True:
-        kwargs: dict[str, Any] = {"limit": limit}
-        if token:
-            kwargs["_continue"] = token
-        page = await api.list_cluster_custom_object(GROUP, VERSION, PLURAL, **kwargs)
-        items.extend(page.get("items") or [])
-        metadata = page.get("metadata") or {}
-        resource_version = metadata.get("resourceVersion", resource_version)
-        token = metadata.get("continue")
-        if not token:
-            return items, resource_version
+    return await list_all(api_client, GROUP, VERSION, PLURAL, limit=limit)

@@ -14,6 +14,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.kube.apis import EXTENSIONS_GROUP as GROUP
 from controller.kube.apis import EXTENSIONS_VERSION as VERSION
+from controller.kube.apis import list_all
 
 PLURAL = "extensions"
 MERGE_PATCH = "application/merge-patch+json"
@@ -131,15 +132,5 @@ async def remove_annotation(api_client: Any, namespace: str, name: str, key: str
 
 async def list_extensions(api_client: Any, *, limit: int = 500) -> list[dict[str, Any]]:
     """Every Extension in the seed, all namespaces (paged)."""
-    api = client.CustomObjectsApi(api_client)
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"limit": limit}
-        if token:
-            kwargs["_continue"] = token
-        page = await api.list_cluster_custom_object(GROUP, VERSION, PLURAL, **kwargs)
-        items.extend(page.get("items") or [])
-        token = (page.get("metadata") or {}).get("continue")
-        if not token:
-            return items
+    items, _ = await list_all(api_client, GROUP, VERSION, PLURAL, limit=limit)
+    return items
