@@ -30,6 +30,7 @@ from controller.runtime.shutdown import cancel_and_wait, install_signal_handlers
 from controller.runtime.watches import CacheWatches
 from controller.runtime.workqueue import Key, WorkQueue
 from controller.shoot import shoot_of
+from controller.shoot_webhook.server import shoot_webhook_server
 
 Obj = dict[str, Any]
 
@@ -110,6 +111,7 @@ class ControllerApp:
             host=config.bind_address, health_port=config.health_port, metrics_port=config.metrics_port
         )
         self.loop_monitor = LoopMonitor()
+        self.webhook_server = shoot_webhook_server(config)
         self.watches: CacheWatches | None = None
         self.elector: LeaderElector | None = None
         self.heartbeat: Heartbeat | None = None
@@ -184,6 +186,8 @@ class ControllerApp:
         self._register_checks()
         self.loop_monitor.start()
         await self.server.start()
+        if self.webhook_server is not None:
+            await self.webhook_server.start()
         self.watches.start()
         self._lead_task = asyncio.create_task(self._compete(), name="leadership")
         log.info(
@@ -207,6 +211,8 @@ class ControllerApp:
         if self.watches is not None:
             await self.watches.stop()
         await self.server.stop()
+        if self.webhook_server is not None:
+            await self.webhook_server.stop()
         await self.loop_monitor.stop()
         if self._given_ontap is None and self.ontap is not None:
             await self.ontap.close()
@@ -251,14 +257,18 @@ class ControllerApp:
         self.stop_requested.set()
 
     async def _resync_forever(self) -> None:
+        # A finished pass schedules its own next pass one period later (its requeue); the periodic
+        # resync only catches keys with nothing scheduled (never reconciled, or whose requeue was lost),
+        # so a steady shoot gets one pass per period, not one from each.
         period = self.config.resync_period.total_seconds()
         while True:
             await asyncio.sleep(period * random.uniform(0.9, 1.1))
             keys = self.cache.extension_keys()
-            for key in keys:
+            unscheduled = [key for key in keys if self.queue.scheduled_in(key) is None]
+            for key in unscheduled:
                 self.queue.add(key)
             metrics.RESYNCS.inc()
-            log.debug("periodic resync", extensions=len(keys))
+            log.debug("periodic resync", extensions=len(keys), enqueued=len(unscheduled))
 
     # -- events ------------------------------------------------------------------------------
 

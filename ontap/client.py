@@ -55,12 +55,14 @@ class OntapClient:
         password: SecretStr | None = None,
         max_workers: int | None = None,
         slots: asyncio.Semaphore | None = None,
-        job_timeout: float = 300.0,
-        job_poll_interval: float = 2.0,
+        job_timeout: float | None = None,
+        job_poll_interval: float | None = None,
     ) -> None:
         self.config = config
-        self.job_timeout = job_timeout
-        self.job_poll_interval = job_poll_interval
+        self.job_timeout = config.job_timeout if job_timeout is None else job_timeout
+        # An explicit interval caps the adaptive schedule (tests poll fast jobs every few milliseconds).
+        self.job_poll_max = config.job_poll_max if job_poll_interval is None else job_poll_interval
+        self.job_poll_initial = min(config.job_poll_initial, self.job_poll_max)
         self.name = config.name
         self.endpoint = config.endpoint
         self.retry_policy = retry_policy or RetryPolicy()
@@ -134,7 +136,7 @@ class OntapClient:
             max_workers=1,
             slots=self._slots,
             job_timeout=self.job_timeout,
-            job_poll_interval=self.job_poll_interval,
+            job_poll_interval=self.job_poll_max,
         )
         self._user_clients[key] = client
         while len(self._user_clients) > _USER_CLIENTS_KEPT:

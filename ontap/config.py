@@ -41,6 +41,12 @@ class OntapClusterConfig(BaseModel):
     # Bounds of one ONTAP call as a whole: a trickling answer or a huge body ends in an error naming it.
     request_timeout: float = Field(default=60.0, gt=0, alias="requestTimeout")
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, alias="maxResponseBytes")
+    # ONTAP's asynchronous jobs (SVM create/modify/delete) are polled first after `jobPollInitial`, then at
+    # intervals doubling up to `jobPollMax`, until `jobTimeout`: a fast job is seen almost as soon as it ends,
+    # a slow one costs few polls.
+    job_poll_initial: float = Field(default=0.05, gt=0, alias="jobPollInitial")
+    job_poll_max: float = Field(default=2.0, gt=0, alias="jobPollMax")
+    job_timeout: float = Field(default=300.0, gt=0, alias="jobTimeout")
 
     @field_validator("endpoint")
     @classmethod
@@ -71,6 +77,15 @@ class OntapClusterConfig(BaseModel):
         ):
             resolved[field] = _resolve_one(resolved, field, file_key, env_key)
         return resolved
+
+    @model_validator(mode="after")
+    def _check_job_polling(self) -> OntapClusterConfig:
+        if self.job_poll_initial > self.job_poll_max:
+            raise ValueError(
+                f"jobPollInitial ({self.job_poll_initial:g}s) must not exceed "
+                f"jobPollMax ({self.job_poll_max:g}s)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_tls(self) -> OntapClusterConfig:

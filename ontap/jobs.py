@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -30,6 +31,19 @@ class JobOutcome(enum.StrEnum):
     PURGED = "purged"
 
 
+def poll_delays(initial: float, cap: float, factor: float = 2.0) -> Iterator[float]:
+    """The waits between job polls: `initial`, then growing by `factor` up to `cap`, then `cap` forever.
+
+    ONTAP's SVM jobs take from a fraction of a second to minutes; starting fast and backing off sees a
+    short job almost as soon as it ends and keeps the polls of a long one few (about log2(cap/initial)
+    plus one per `cap`).
+    """
+    delay = min(initial, cap)
+    while True:
+        yield delay
+        delay = min(delay * factor, cap)
+
+
 async def wait_for_job(
     client: OntapClient,
     job_uuid: str,
@@ -42,14 +56,19 @@ async def wait_for_job(
     """Poll `/api/cluster/jobs/{uuid}` until the job ends.
 
     Each poll is one short read in the cluster's pool; the wait between polls is an
-    `asyncio.sleep`. Raises `OntapJobFailed` (with the job's ONTAP code and message) when the job
-    failed, and `OntapTransient` when it is still running after `timeout`: it may still finish, so
-    the caller re-observes the object rather than repeating the request. A job that ONTAP no longer
+    `asyncio.sleep` following `poll_delays` (the client's `job_poll_initial` doubling up to
+    `job_poll_max`; a fixed `interval` when given). Raises `OntapJobFailed` (with the job's ONTAP
+    code and message) when the job failed, and `OntapTransient` when it is still running after
+    `timeout`: it may still finish, so the caller re-observes the object rather than repeating the
+    request. A job that ONTAP no longer
     knows (404) returns `JobOutcome.PURGED`: the caller must re-observe to learn what happened.
-    `timeout` and `interval` default to the client's `job_timeout` and `job_poll_interval`.
+    `timeout` defaults to the client's `job_timeout`.
     """
     timeout = client.job_timeout if timeout is None else timeout
-    interval = client.job_poll_interval if interval is None else interval
+    if interval is None:
+        delays = poll_delays(client.job_poll_initial, client.job_poll_max)
+    else:
+        delays = poll_delays(interval, interval)
     deadline = time.monotonic() + timeout
     polls = 0
     while True:
@@ -102,7 +121,7 @@ async def wait_for_job(
                 operation=operation,
                 target=target,
             )
-        await asyncio.sleep(min(interval, remaining))
+        await asyncio.sleep(min(next(delays), remaining))
 
 
 def job_uuid_of(answer: dict[str, Any]) -> str | None:
