@@ -10,10 +10,8 @@ repetition is a visible, logged decision of `run()`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -27,6 +25,7 @@ from urllib3.util.retry import Retry
 
 from ontap.config import OntapClusterConfig
 from ontap.errors import OntapError, classify
+from ontap.logins import PLACEHOLDER_USER, LoginConnections
 from ontap.metrics import record_request, record_retry
 from ontap.retry import NO_RETRY, RetryPolicy, retrying
 from ontap.transport import LIMITS_ATTRIBUTE, RequestLimits, limits_of, send_json
@@ -40,7 +39,6 @@ log = structlog.get_logger(__name__)
 
 # Connection attempts never reached ONTAP, so they are safe to repeat for any method.
 _TRANSPORT_RETRY = Retry(total=2, connect=2, read=0, redirect=0, status=0, other=0, raise_on_status=False)
-_USER_CLIENTS_KEPT = 4
 
 
 class OntapClient:
@@ -57,6 +55,8 @@ class OntapClient:
         slots: asyncio.Semaphore | None = None,
         job_timeout: float | None = None,
         job_poll_interval: float | None = None,
+        executor: ThreadPoolExecutor | None = None,
+        login_via: tuple[LoginConnections, str] | None = None,
     ) -> None:
         self.config = config
         self.job_timeout = config.job_timeout if job_timeout is None else job_timeout
@@ -71,13 +71,18 @@ class OntapClient:
         self.username = username
         self._password = password
         workers = max_workers or config.max_in_flight
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"ontap-{config.name}")
+        self._owns_executor = executor is None
+        self._executor = executor or ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"ontap-{config.name}"
+        )
+        # An SVM account's client: its calls use the cluster's kept connections to that LIF address.
+        self._login_via = login_via
+        self._logins: LoginConnections | None = None
         # Queued coroutines wait here instead of piling up in the executor's queue.
         self._slots = slots or asyncio.Semaphore(config.max_in_flight)
         self._local = threading.local()
         self._connections: list[HostConnection] = []
         self._connections_lock = threading.Lock()
-        self._user_clients: OrderedDict[tuple[str, str, str], OntapClient] = OrderedDict()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -114,48 +119,54 @@ class OntapClient:
         result: T = await controller(self._attempt, fn, operation, target, method)
         return result
 
-    def as_user(self, username: str, password: SecretStr, *, address: str | None = None) -> OntapClient:
-        """A client of the same cluster that authenticates as `username` (e.g. an SVM account).
+    def as_user(self, username: str, password: SecretStr, *, address: str) -> OntapClient:
+        """A client of the same cluster that authenticates as `username` at the SVM management LIF
+        `address` (an SVM-scoped account logs in only there; see `OntapClusterConfig.at_svm_lif` for
+        its TLS).
 
-        With `address` it talks to that SVM management LIF instead of the cluster address (an
-        SVM-scoped account logs in only there; see `OntapClusterConfig.at_svm_lif` for its TLS).
-        Such clients have one worker thread, share this cluster's in-flight bound, and only the
-        few most recently used are kept (older ones are closed), so many shoots don't mean many pools.
+        It has no threads or connections of its own: its calls run in this cluster's pool, within its
+        in-flight bound, on the cluster's kept connections to `address` (`ontap.logins`), so a login
+        per pass costs no new TCP connection or TLS handshake.
         """
-        secret = hashlib.sha256(password.get_secret_value().encode()).hexdigest()
-        key = (username, secret, address or "")
-        cached = self._user_clients.get(key)
-        if cached is not None and not cached._closed:
-            self._user_clients.move_to_end(key)
-            return cached
-        client = OntapClient(
-            self.config if address is None else self.config.at_svm_lif(address),
+        if self._login_via is not None:
+            raise ValueError("as_user is a call of the cluster's admin client")
+        if self._logins is None:
+            self._logins = LoginConnections(
+                self._login_connection, max_idle=self.config.max_login_connections
+            )
+        return OntapClient(
+            self.config.at_svm_lif(address),
             retry_policy=self.retry_policy,
             username=username,
             password=password,
-            max_workers=1,
             slots=self._slots,
             job_timeout=self.job_timeout,
             job_poll_interval=self.job_poll_max,
+            executor=self._executor,
+            login_via=(self._logins, address),
         )
-        self._user_clients[key] = client
-        while len(self._user_clients) > _USER_CLIENTS_KEPT:
-            _, evicted = self._user_clients.popitem(last=False)
-            evicted._shutdown()
-        return client
+
+    def forget_login_address(self, address: str) -> None:
+        """Close the kept connections to an SVM management LIF that is gone."""
+        if self._logins is not None:
+            self._logins.forget(address)
+
+    def _login_connection(self, address: str) -> HostConnection:
+        # The account's credentials are set per call by `LoginConnections.call`.
+        return open_connection(self.config.at_svm_lif(address), PLACEHOLDER_USER, "")
 
     async def close(self) -> None:
-        """Stop the worker threads and close the HTTP sessions (also of `as_user` clients)."""
-        for client in self._user_clients.values():
-            client._shutdown()
-        self._user_clients.clear()
+        """Stop the worker threads and close the HTTP sessions (also the kept SVM LIF connections)."""
         self._shutdown()
 
     def _shutdown(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._logins is not None:
+            self._logins.close()
+        if self._owns_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
         with self._connections_lock:
             connections, self._connections = self._connections, []
         for connection in connections:
@@ -187,6 +198,9 @@ class OntapClient:
             return result
 
     def _call(self, fn: Callable[[HostConnection], T]) -> T:
+        if self._login_via is not None:
+            logins, address = self._login_via
+            return logins.call(address, self.username, self._password.get_secret_value(), fn)
         return fn(self._connection())
 
     def _connection(self) -> HostConnection:
@@ -199,25 +213,7 @@ class OntapClient:
         return connection
 
     def _new_connection(self) -> HostConnection:
-        config = self.config
-        connection = HostConnection(
-            config.host,
-            username=self.username,
-            password=self._password.get_secret_value(),
-            verify=config.verify,  # type: ignore[arg-type]  # requests also takes a CA bundle path
-            port=config.port,
-            scheme=config.scheme,
-            protocol_timeouts=(config.connect_timeout, config.read_timeout),
-        )
-        session = connection.session
-        session.mount(
-            connection.origin,
-            LoggingAdapter(connection, max_retries=_TRANSPORT_RETRY, timeout=connection.protocol_timeouts),
-        )
-        if isinstance(config.verify, str):
-            _pin_ca_bundle(session, config.verify)
-        setattr(connection, LIMITS_ATTRIBUTE, RequestLimits.of(config))
-        return connection
+        return open_connection(self.config, self.username, self._password.get_secret_value())
 
     def _retry_logger(self, operation: str, target: str, method: str) -> Callable[[RetryCallState], None]:
         def log_retry(state: RetryCallState) -> None:
@@ -236,6 +232,28 @@ class OntapClient:
             )
 
         return log_retry
+
+
+def open_connection(config: OntapClusterConfig, username: str, password: str) -> HostConnection:
+    """A library connection with the cluster's timeouts, TLS trust and request bounds."""
+    connection = HostConnection(
+        config.host,
+        username=username,
+        password=password,
+        verify=config.verify,  # type: ignore[arg-type]  # requests also takes a CA bundle path
+        port=config.port,
+        scheme=config.scheme,
+        protocol_timeouts=(config.connect_timeout, config.read_timeout),
+    )
+    session = connection.session
+    session.mount(
+        connection.origin,
+        LoggingAdapter(connection, max_retries=_TRANSPORT_RETRY, timeout=connection.protocol_timeouts),
+    )
+    if isinstance(config.verify, str):
+        _pin_ca_bundle(session, config.verify)
+    setattr(connection, LIMITS_ATTRIBUTE, RequestLimits.of(config))
+    return connection
 
 
 def _pin_ca_bundle(session: requests.Session, bundle: str) -> None:

@@ -47,6 +47,8 @@ class OntapClusterConfig(BaseModel):
     job_poll_initial: float = Field(default=0.05, gt=0, alias="jobPollInitial")
     job_poll_max: float = Field(default=2.0, gt=0, alias="jobPollMax")
     job_timeout: float = Field(default=300.0, gt=0, alias="jobTimeout")
+    # Idle keep-alive connections kept to SVM management LIFs for the shoots' password checks.
+    max_login_connections: int = Field(default=64, ge=0, alias="maxLoginConnections")
 
     @field_validator("endpoint")
     @classmethod

@@ -12,6 +12,7 @@ Watches pass their own `_request_timeout` and keep it.
 from __future__ import annotations
 
 import os
+import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -46,12 +47,27 @@ async def make_api_client(
         config.load_incluster_config(client_configuration=configuration)
     else:
         await config.load_kube_config(client_configuration=configuration)
+    if configuration.proxy is None:
+        configuration.proxy = environment_proxy(str(configuration.host or ""))
     api_client = client.ApiClient(configuration=configuration)
+    # The proxy from the environment was resolved once, above; aiohttp would otherwise re-read the
+    # proxy variables and ~/.netrc on every request (the client authenticates with its own token/cert).
+    api_client.rest_client.pool_manager._trust_env = False
     if request_timeout is not None:
         bound_requests(api_client, request_timeout)
     if counter is not None:
         counter.attach(api_client)
     return api_client
+
+
+def environment_proxy(server: str) -> str | None:
+    """The proxy `HTTPS_PROXY`/`HTTP_PROXY` name for `server`, unless `NO_PROXY` exempts it."""
+    parts = urlsplit(server)
+    host = parts.hostname or ""
+    if not host or urllib.request.proxy_bypass(host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(parts.scheme or "https")
 
 
 def bound_requests(api_client: Any, seconds: float) -> None:

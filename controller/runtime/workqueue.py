@@ -84,10 +84,18 @@ class WorkQueue:
     # -- adding keys -------------------------------------------------------------------------
 
     def add(self, key: Key) -> None:
-        """Queue `key` now (deduped; if it is being handled, it is handled once more afterwards)."""
+        """Queue `key` now (deduped; if it is being handled, it is handled once more afterwards).
+
+        A delayed add pending for the key is dropped: the pass about to run sets the key's next
+        schedule itself (its requeue, or its backoff), so one key never carries two schedules.
+        """
         if self._shutting_down:
             return
         self._adds.inc()
+        pending = self._delayed.pop(key, None)
+        if pending is not None:
+            pending[1].cancel()
+            self._delayed_gauge.set(len(self._delayed))
         if key in self._processing:
             self._dirty.add(key)
             return

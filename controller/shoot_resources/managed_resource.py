@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +35,25 @@ def manifest_key(obj: dict[str, Any]) -> str:
     return _UNSAFE_KEY_CHARS.sub("_", f"{kind.lower()}__{namespace}__{name}.yaml")
 
 
+# YAML text of recently serialized manifests by a digest of their JSON form: a steady pass renders the
+# same objects as the pass before, and JSON (C) is far cheaper than YAML (Python) to produce.
+_SERIALIZED: OrderedDict[bytes, str] = OrderedDict()
+_SERIALIZED_KEPT = 4096
+
+
 def serialize(obj: dict[str, Any]) -> str:
     """One manifest as YAML, keys sorted so that equal objects give equal text."""
-    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True)
+    key = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(key.encode()).digest()
+    text = _SERIALIZED.get(digest)
+    if text is None:
+        text = yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True)
+        _SERIALIZED[digest] = text
+        if len(_SERIALIZED) > _SERIALIZED_KEPT:
+            _SERIALIZED.popitem(last=False)
+    else:
+        _SERIALIZED.move_to_end(digest)
+    return text
 
 
 def manifests_data(objects: list[dict[str, Any]]) -> dict[str, str]:

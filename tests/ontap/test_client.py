@@ -160,17 +160,28 @@ async def test_connections_carry_timeouts_and_tls_settings(client: OntapClient) 
     assert conn.session.verify is True
 
 
-async def test_as_user_clients_are_cached_and_bounded(client: OntapClient) -> None:
-    first = client.as_user("user1", SecretStr("password-1"))
-    assert client.as_user("user1", SecretStr("password-1")) is first
-    assert client.as_user("user1", SecretStr("password-2")) is not first
-    for i in range(10):
-        client.as_user(f"other{i}", SecretStr("pw"))
-    assert len(client._user_clients) <= 4
-    assert first._closed
-    user = client.as_user("user9", SecretStr("pw"))
-    conn = await user.run(lambda c: c, operation="GET /x", target="x", mutating=False)
-    assert conn.username == "user9"
+async def test_svm_account_clients_share_the_cluster_pool_and_take_their_own_credentials(
+    client: OntapClient,
+) -> None:
+    first = client.as_user("user1", SecretStr("password-1"), address="127.1.0.10")
+    second = client.as_user("user2", SecretStr("password-2"), address="127.1.0.10")
+    # No threads of their own: the cluster's pool and in-flight bound.
+    assert first._executor is client._executor and first._slots is client._slots
+
+    def seen(conn: HostConnection) -> tuple[str, str | None, str, int]:
+        return conn.origin, conn.basic_auth[0] if conn.basic_auth else None, conn.password, id(conn)
+
+    origin, user, password, conn_a = await first.run(seen, operation="GET /x", target="x", mutating=False)
+    assert (origin, user, password) == ("http://127.1.0.10:9", "user1", "password-1")
+    _, user, password, conn_b = await second.run(seen, operation="GET /x", target="x", mutating=False)
+    assert (user, password) == ("user2", "password-2")
+    # The idle connection to the LIF was kept and reused, without the first account's credentials.
+    assert conn_b == conn_a
+    assert client._logins is not None and client._logins.created == 1
+    with pytest.raises(ValueError, match="admin client"):
+        first.as_user("x", SecretStr("y"), address="127.1.0.10")
+    client.forget_login_address("127.1.0.10")
+    assert client._logins.idle == 0
 
 
 async def test_clients_mapping() -> None:
@@ -213,7 +224,9 @@ async def test_requests_on_the_wire_stay_within_max_in_flight_including_account_
     """Counted by the fake itself: admin reads and logins as accounts share one bound per cluster."""
     client = make_client(fake_cluster, maxInFlight=3)
     fake_cluster.faults.add({"type": "latency", "seconds": 0.05}, path="^/api/")
-    logins = [client.as_user(f"user{i}", SecretStr(f"Password-{i}-x")) for i in range(4)]
+    logins = [
+        client.as_user(f"user{i}", SecretStr(f"Password-{i}-x"), address=fake_cluster.host) for i in range(4)
+    ]
     fake_cluster.peak_in_flight(reset=True)
     try:
         reads = [list_nodes(client) for _ in range(8)]

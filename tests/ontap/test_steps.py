@@ -228,6 +228,31 @@ async def test_account_login_password_and_fixes(
     assert report.actions == [f"set role of account {ACCOUNT} to vsadmin", f"unlocked account {ACCOUNT}"]
 
 
+async def test_logins_of_many_accounts_reuse_kept_connections_with_their_own_credentials(
+    fake_cluster: FakeOntapServer, ontap_client: OntapClient
+) -> None:
+    created, _ = await svm.ensure_svm(ontap_client, DESIRED_SVM)
+    await lifs.ensure_lifs(ontap_client, created, DESIRED_LIFS)
+    accounts = [(f"dev--shoot{i}", SecretStr(f"Sh00t-Passw0rd-{i}x")) for i in range(6)]
+    for name, password in accounts:
+        await account.ensure_account(
+            ontap_client, created, account.DesiredAccount(name=name, password=password)
+        )
+    fake_cluster.requests.clear()
+    for _ in range(5):  # five passes of six shoots
+        for name, password in accounts:
+            assert (await account.check_login(ontap_client, created, name, password, MANAGEMENT_IP)).ok
+        # A kept connection does not carry the previous account's credentials.
+        wrong = await account.check_login(
+            ontap_client, created, accounts[0][0], SecretStr("Wr0ng-pw-1"), MANAGEMENT_IP
+        )
+        assert wrong.status is account.LoginStatus.REJECTED
+    users = [e.user for e in fake_cluster.requests.entries() if e.path == "/api/network/ip/interfaces"]
+    assert users[:6] == [name for name, _ in accounts]
+    # 35 logins, sequential: one kept connection to the LIF, not one per login (or per account).
+    assert ontap_client._logins is not None and ontap_client._logins.created == 1
+
+
 async def test_login_error_is_not_a_rejection(
     fake_cluster: FakeOntapServer, ontap_client: OntapClient
 ) -> None:

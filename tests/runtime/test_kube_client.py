@@ -98,3 +98,43 @@ async def test_two_counters_on_one_client_both_count() -> None:
     rest: Any = api_client.rest_client
     await rest.request("DELETE", BASE + "/api/v1/namespaces/ns/secrets/x")
     assert first.writes == second.writes == 1
+
+
+def _kubeconfig(tmp_path: Any, server: str) -> Any:
+    import yaml
+
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "c",
+            }
+        )
+    )
+    return path
+
+
+async def test_the_environment_proxy_is_resolved_once_and_netrc_is_never_read(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from controller.kube.client import make_api_client
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = await make_api_client(_kubeconfig(tmp_path, "https://apiserver.example:443"))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = await make_api_client(_kubeconfig(tmp_path, BASE))
+    try:
+        assert proxied.rest_client.proxy == "http://proxy.example:3128"
+        assert direct.rest_client.proxy is None
+        # aiohttp consults the environment (proxy variables, ~/.netrc) per request only with trust_env.
+        assert direct.rest_client.pool_manager.trust_env is False
+    finally:
+        await proxied.close()
+        await direct.close()
