@@ -10,6 +10,7 @@ repetition is a visible, logged decision of `run()`.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -250,6 +251,16 @@ def open_connection(config: OntapClusterConfig, username: str, password: str) ->
         connection.origin,
         LoggingAdapter(connection, max_retries=_TRANSPORT_RETRY, timeout=connection.protocol_timeouts),
     )
+    # The environment is read once, here, not on every request: a proxy named by HTTPS_PROXY/NO_PROXY
+    # for this address is kept; REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE and ~/.netrc never apply (the
+    # configured CA bundle and the cluster's credentials do).
+    session.proxies = requests.utils.get_environ_proxies(connection.origin)
+    session.trust_env = False
+    if config.verify is True:
+        # Without a bundle of its own the cluster is verified as requests would from the environment.
+        environment_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if environment_bundle:
+            connection.verify = environment_bundle  # type: ignore[assignment]  # requests takes a path too
     if isinstance(config.verify, str):
         _pin_ca_bundle(session, config.verify)
     setattr(connection, LIMITS_ATTRIBUTE, RequestLimits.of(config))

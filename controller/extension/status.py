@@ -8,7 +8,7 @@ one when it asks for it.
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +44,7 @@ class PassResult:
     provider_status: dict[str, Any] | None = None
     state: dict[str, Any] | None = None
     resources: Sequence[dict[str, Any]] | None = None
+    health: StepOutcome | None = None  # a health condition: written like a step's, never fails the pass
 
 
 def merge_resources(
@@ -123,7 +124,7 @@ def processing_status(
     current: dict[str, Any], operation: OperationType, now: datetime, requested_at: datetime | None = None
 ) -> dict[str, Any]:
     """Gardener's Processing write: lastOperation only, progress 1, everything else left as it is."""
-    desired = copy.deepcopy(current)
+    desired = _copy(current)
     desired["lastOperation"] = last_operation(
         operation,
         PROCESSING,
@@ -162,8 +163,9 @@ def completed_status(
     keeps that pass's lastOperation, so it writes nothing at all.
     """
     at = write_time(now, requested_at)
-    desired = copy.deepcopy(current)
-    desired["conditions"] = merge_conditions(current.get("conditions") or [], result.outcomes, at)
+    desired = _copy(current)
+    conditions = [*result.outcomes, *([result.health] if result.health is not None else [])]
+    desired["conditions"] = merge_conditions(current.get("conditions") or [], conditions, at)
     if generation is not None:
         desired["observedGeneration"] = generation
     if result.provider_status is not None:
@@ -193,6 +195,13 @@ def completed_status(
         last_error["codes"] = [str(code) for code in failure.codes]
     desired["lastError"] = last_error
     return desired
+
+
+def _copy(status: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a status (plain JSON from the API server; a JSON round trip is several times
+    cheaper than `copy.deepcopy`)."""
+    copied: dict[str, Any] = json.loads(json.dumps(status))
+    return copied
 
 
 def strip_timestamps(value: Any) -> Any:

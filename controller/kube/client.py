@@ -11,6 +11,7 @@ Watches pass their own `_request_timeout` and keep it.
 
 from __future__ import annotations
 
+import json
 import os
 import urllib.request
 from collections import Counter
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client.exceptions import ApiException
+from kubernetes_asyncio.client.rest import RESTResponse
 
 from controller.runtime import metrics
 
@@ -68,6 +71,26 @@ def environment_proxy(server: str) -> str | None:
         return None
     proxies = urllib.request.getproxies()
     return proxies.get(parts.scheme or "https")
+
+
+async def json_answer(call: Awaitable[Any]) -> dict[str, Any]:
+    """The JSON body of a request made with `_preload_content=False`, without building client models.
+
+    Deserializing into the client's model classes (timestamps parsed one by one) costs more CPU than the
+    request itself, so the reads of every pass take the API server's JSON as it is. A non-2xx answer
+    raises `ApiException` exactly as a preloaded call would.
+    """
+    response = await call
+    try:
+        body = await response.read()
+    finally:
+        response.release()
+    if not 200 <= response.status <= 299:
+        error = ApiException(http_resp=RESTResponse(response, body))  # type: ignore[arg-type]  # as the client does
+        error.body = body.decode("utf-8", errors="replace")
+        raise error
+    answer: dict[str, Any] = json.loads(body)
+    return answer
 
 
 def bound_requests(api_client: Any, seconds: float) -> None:

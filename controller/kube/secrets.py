@@ -11,6 +11,8 @@ from typing import Any
 from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from controller.kube.client import json_answer
+
 
 class SecretConflict(Exception):
     """Someone else changed or created the Secret since it was read; re-read and decide again."""
@@ -52,22 +54,32 @@ def encode_data(data: dict[str, str]) -> dict[str, str]:
     return {key: base64.b64encode(value.encode("utf-8")).decode("ascii") for key, value in data.items()}
 
 
-def _stored(obj: Any) -> StoredSecret:
-    meta = obj.metadata
+def _plain(api_client: Any, obj: Any) -> dict[str, Any]:
+    """A Secret as the API server's JSON (reads come as JSON already; write answers are models)."""
+    if isinstance(obj, dict):
+        return obj
+    plain: dict[str, Any] = api_client.sanitize_for_serialization(obj)
+    return plain
+
+
+def _stored(obj: dict[str, Any]) -> StoredSecret:
+    meta = obj.get("metadata") or {}
     return StoredSecret(
-        namespace=meta.namespace,
-        name=meta.name,
-        data=decode_data(obj.data),
-        labels=dict(meta.labels or {}),
-        annotations=dict(meta.annotations or {}),
-        resource_version=meta.resource_version or "",
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+        data=decode_data(obj.get("data")),
+        labels=dict(meta.get("labels") or {}),
+        annotations=dict(meta.get("annotations") or {}),
+        resource_version=str(meta.get("resourceVersion") or ""),
     )
 
 
-async def _read(api_client: Any, namespace: str, name: str) -> Any | None:
-    """The raw Secret, or None when it does not exist."""
+async def _read(api_client: Any, namespace: str, name: str) -> dict[str, Any] | None:
+    """The Secret as JSON (no client models: reads are on every pass), or None when it does not exist."""
     try:
-        return await k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace)
+        return await json_answer(
+            k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace, _preload_content=False)
+        )
     except ApiException as exc:
         if exc.status == 404:
             return None
@@ -105,7 +117,7 @@ async def create_secret(
         type="Opaque",
         data=encode_data(data),
     )
-    return _stored(await _create(api_client, namespace, body))
+    return _stored(_plain(api_client, await _create(api_client, namespace, body)))
 
 
 async def replace_secret(
@@ -134,7 +146,19 @@ async def replace_secret(
         if exc.status in (404, 409):
             raise SecretConflict(f"{current.ref} changed since it was read (HTTP {exc.status})") from None
         raise
-    return _stored(obj)
+    return _stored(_plain(api_client, obj))
+
+
+def secret_up_to_date(
+    current: StoredSecret, data: dict[str, str], *, labels: dict[str, str], annotations: dict[str, str]
+) -> bool:
+    """Pure: whether `current` already holds exactly `data` and includes `labels`/`annotations`
+    (then `apply_secret` writes nothing)."""
+    return (
+        current.data == data
+        and current.labels == {**current.labels, **labels}
+        and current.annotations == {**current.annotations, **annotations}
+    )
 
 
 async def apply_secret(
@@ -155,10 +179,10 @@ async def apply_secret(
         return await create_secret(
             api_client, namespace, name, data, labels=labels, annotations=annotations
         ), True
+    if secret_up_to_date(current, data, labels=labels, annotations=annotations):
+        return current, False
     merged_labels = {**current.labels, **labels}
     merged_annotations = {**current.annotations, **annotations}
-    if current.data == data and current.labels == merged_labels and current.annotations == merged_annotations:
-        return current, False
     replaced = await replace_secret(
         api_client, current, data, labels=merged_labels, annotations=merged_annotations
     )
@@ -189,21 +213,23 @@ class ObservedContentSecret:
     labels: dict[str, str] = field(default_factory=dict)
     immutable: bool = False
     deleting: bool = False
+    annotations: dict[str, str] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
         return f"Secret {self.namespace}/{self.name}"
 
 
-def _observed_secret(obj: Any) -> ObservedContentSecret:
-    meta = obj.metadata
+def _observed_secret(obj: dict[str, Any]) -> ObservedContentSecret:
+    meta = obj.get("metadata") or {}
     return ObservedContentSecret(
-        namespace=meta.namespace,
-        name=meta.name,
-        data=decode_data(obj.data),
-        labels=dict(meta.labels or {}),
-        immutable=bool(obj.immutable),
-        deleting=meta.deletion_timestamp is not None,
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+        data=decode_data(obj.get("data")),
+        labels=dict(meta.get("labels") or {}),
+        immutable=bool(obj.get("immutable")),
+        deleting=meta.get("deletionTimestamp") is not None,
+        annotations=dict(meta.get("annotations") or {}),
     )
 
 
@@ -211,8 +237,12 @@ async def list_content_secrets(
     api_client: Any, namespace: str, label_selector: str
 ) -> list[ObservedContentSecret]:
     """The Secrets of `namespace` matching `label_selector` (one LIST request)."""
-    listing = await k8s.CoreV1Api(api_client).list_namespaced_secret(namespace, label_selector=label_selector)
-    return [_observed_secret(item) for item in listing.items or []]
+    listing = await json_answer(
+        k8s.CoreV1Api(api_client).list_namespaced_secret(
+            namespace, label_selector=label_selector, _preload_content=False
+        )
+    )
+    return [_observed_secret(item) for item in listing.get("items") or []]
 
 
 async def get_content_secret(api_client: Any, namespace: str, name: str) -> ObservedContentSecret | None:
@@ -231,7 +261,19 @@ async def create_content_secret(
         immutable=True,
         data=encode_data(data),
     )
-    return _observed_secret(await _create(api_client, namespace, body))
+    return _observed_secret(_plain(api_client, await _create(api_client, namespace, body)))
+
+
+async def patch_secret_metadata(
+    api_client: Any, namespace: str, name: str, labels: dict[str, str], annotations: dict[str, str]
+) -> None:
+    """Merge `labels` and `annotations` into the secret's metadata (its data is left alone)."""
+    await k8s.CoreV1Api(api_client).patch_namespaced_secret(
+        name,
+        namespace,
+        {"metadata": {"labels": labels, "annotations": annotations}},
+        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    )
 
 
 async def patch_secret_labels(api_client: Any, namespace: str, name: str, labels: dict[str, str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -157,7 +158,11 @@ async def test_connections_carry_timeouts_and_tls_settings(client: OntapClient) 
     conn = await client.run(lambda c: c, operation="GET /x", target="x", mutating=False)
     assert conn.protocol_timeouts == (6.0, 45.0)
     assert conn.origin == "http://127.0.0.1:9"
-    assert conn.session.verify is True
+    # No bundle of its own: verified as requests does from the environment (resolved once).
+    assert conn.session.verify == (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
+    assert conn.session.trust_env is False
 
 
 async def test_svm_account_clients_share_the_cluster_pool_and_take_their_own_credentials(
