@@ -5,7 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test unit integration chaos lint typecheck run fake kube-binaries kube-up kube-down bench clean
+.PHONY: venv test unit integration chaos lint typecheck run run-adopt fake kube-binaries kube-up kube-down bench bench-floor clean \
+	image image-test controller-registration
 
 venv: $(STAMP)
 
@@ -18,12 +19,14 @@ $(STAMP): pyproject.toml
 kube-binaries:
 	bash hack/build-kube-binaries.sh >/dev/null
 	bash hack/build-kube-binaries.sh helm >/dev/null
+	bash hack/build-go-tool.sh gardener-resource-manager >/dev/null
+	bash hack/build-go-tool.sh promtool >/dev/null
 
 test: venv kube-binaries lint typecheck
 	$(PY) -m pytest -q
 
 unit: venv
-	$(PY) -m pytest -q -m 'not integration and not chaos'
+	$(PY) -m pytest -q -m 'not integration and not chaos and not image'
 
 integration: venv kube-binaries
 	$(PY) -m pytest -q -m integration
@@ -41,8 +44,15 @@ typecheck: venv
 run: venv kube-binaries
 	$(PY) hack/run_local.py
 
+run-adopt: venv kube-binaries
+	$(PY) hack/run_local.py --adopt
+
 bench: venv kube-binaries
 	$(PY) hack/bench.py
+
+# The controller beside a lean client making the same requests (steady state and convergence).
+bench-floor: venv kube-binaries
+	$(PY) hack/bench_floor.py
 
 kube-up: venv kube-binaries
 	$(PY) -m hack.localenv.kube up
@@ -52,6 +62,17 @@ kube-down: venv
 
 fake: venv
 	$(VENV)/bin/ontap-fake --http --port 8443
+
+# The controller's OCI image without Docker (Debian's buildah + a debootstrap root filesystem).
+image: venv
+	bash hack/build-image.sh
+
+image-test: venv
+	$(PY) -m pytest -q -m image tests/image
+
+# example/controller-registration.yaml: ControllerRegistration + ControllerDeployment with the chart inlined.
+controller-registration: venv
+	$(PY) hack/generate_controller_registration.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

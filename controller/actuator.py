@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -14,8 +15,11 @@ from controller.kube.events import EventRecorder
 from controller.kube.extensions import list_extensions
 from controller.provider_config import ProviderConfigError, parse_provider_config
 from controller.shoot import ShootInfo, ShootInfoError, shoot_annotations
+from controller.shoot_access.access import shoot_access_from_config
+from controller.shoot_health.observe import shoot_health
 from controller.steps.base import ConditionStatus, PassState, StepError, StepOutcome
 from controller.steps.context import EventSink, Step, StepContext
+from controller.steps.project_turns import ProjectBusy
 from controller.steps.registry import deletion_steps, reconcile_steps
 from controller.steps.seed_secret import (
     KEPT_FOR_RESTORE,
@@ -37,6 +41,7 @@ class ActuatorResult:
     provider_status: dict[str, Any] | None = None
     state: dict[str, Any] | None = None
     resources: list[dict[str, Any]] | None = None
+    health: StepOutcome | None = None  # SystemComponentsHealthy; never fails the operation
 
 
 def waiting_outcome(step: Step, blocker: str) -> StepOutcome:
@@ -94,6 +99,8 @@ class Actuator:
         for index, step in enumerate(steps):
             try:
                 outcome = await step.reconcile(step_ctx)
+            except ProjectBusy:
+                raise  # not a failure: the reconciler queues the shoot again after the other's turn
             except Exception as exc:
                 if isinstance(exc, StepError):
                     failure = exc
@@ -112,6 +119,7 @@ class Actuator:
             failed = [o for o in result.outcomes if o.status is ConditionStatus.FALSE]
             if failed:
                 result.error = soft_failure(failed[0])
+        result.health = await self._health(step_ctx, cluster)
         result.provider_status = self._provider_status(step_ctx)
         result.state = self._saved_state(step_ctx)
         if step_ctx.state.seed_credentials is not None:
@@ -148,7 +156,7 @@ class Actuator:
         for step in deletion_steps():
             if step.name == "svm":
                 try:
-                    others = await self._other_project_shoots(step_ctx)
+                    others = await other_project_shoots(step_ctx)
                 except ApiException as exc:
                     others = [f"(unknown: listing Extensions failed with HTTP {exc.status})"]
                 step_ctx.state.other_project_shoots = others
@@ -179,6 +187,9 @@ class Actuator:
             message = "force deletion orphaned: " + "; ".join(orphaned)
             step_ctx.log.warning("force deletion left objects behind", orphaned=orphaned)
             await step_ctx.events.warning("ForceDeletionOrphaned", message)
+        access = getattr(self.ctx, "shoot_access", None)
+        if access is not None:
+            await access.forget(step_ctx.namespace)  # the shoot's client and cached credentials go with it
         return result
 
     async def migrate(self, ext: dict[str, Any], cluster: dict[str, Any]) -> ActuatorResult:
@@ -208,6 +219,23 @@ class Actuator:
         result.state = {key: value for key, value in previous.items() if key != "secretName"} or None
         result.provider_status = previous or None
         return result
+
+    async def _health(self, ctx: StepContext, cluster: dict[str, Any]) -> StepOutcome | None:
+        """The shoot-side health of this pass (docs/shoot-resources.md "Health"); bounded, never raises."""
+        access = getattr(self.ctx, "shoot_access", None)
+        if access is None and hasattr(self.ctx, "shoot_access"):
+            access = self.ctx.shoot_access = shoot_access_from_config(ctx.config)
+        try:
+            return await shoot_health(
+                ctx,
+                access,
+                cluster,
+                now=datetime.now(UTC),
+                progressing_threshold=ctx.config.shoot_health.progressing_threshold,
+            )
+        except Exception:
+            ctx.log.exception("health check failed unexpectedly", step="shoot-health")
+            return None
 
     def _blocked_at_start(self, steps: list[Step], error: StepError) -> ActuatorResult:
         outcomes = [error.outcome()]
@@ -280,7 +308,10 @@ class Actuator:
         svm = ctx.state.svm
         if cluster is None:
             return None
-        state: dict[str, Any] = {"ontapCluster": cluster, "accountName": account_name(ctx.shoot.technical_id)}
+        state: dict[str, Any] = {
+            "ontapCluster": cluster,
+            "accountName": ctx.state.account_name or account_name(ctx.shoot.technical_id),
+        }
         if svm is not None:
             state.update(svmName=svm.name, svmUUID=svm.uuid)
         return state
@@ -291,21 +322,20 @@ class Actuator:
             return None
         return {**state, "secretName": ctx.config.seed_secret_name}
 
-    async def _other_project_shoots(self, ctx: StepContext) -> list[str]:
-        """Other live shoots of the same project with an ontap Extension (they share the SVM)."""
-        others = []
-        for item in await list_extensions(ctx.api_client):
-            meta = item.get("metadata") or {}
-            namespace = meta.get("namespace")
-            if (item.get("spec") or {}).get(
-                "type"
-            ) != ctx.config.extension_type or namespace == ctx.namespace:
-                continue
-            if meta.get("deletionTimestamp"):
-                continue
-            cluster = await read_cluster(ctx.api_client, ctx.cache, str(namespace))
-            if cluster is None:
-                continue
-            if shoot_annotations(cluster).get(ctx.config.project_annotation) == ctx.shoot.project_id:
-                others.append(str(namespace))
-        return others
+
+async def other_project_shoots(ctx: StepContext) -> list[str]:
+    """Other live shoots of the same project with an ontap Extension (they share the SVM); reads only."""
+    others = []
+    for item in await list_extensions(ctx.api_client):
+        meta = item.get("metadata") or {}
+        namespace = meta.get("namespace")
+        if (item.get("spec") or {}).get("type") != ctx.config.extension_type or namespace == ctx.namespace:
+            continue
+        if meta.get("deletionTimestamp"):
+            continue
+        cluster = await read_cluster(ctx.api_client, ctx.cache, str(namespace))
+        if cluster is None:
+            continue
+        if shoot_annotations(cluster).get(ctx.config.project_annotation) == ctx.shoot.project_id:
+            others.append(str(namespace))
+    return others

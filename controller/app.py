@@ -30,6 +30,7 @@ from controller.runtime.shutdown import cancel_and_wait, install_signal_handlers
 from controller.runtime.watches import CacheWatches
 from controller.runtime.workqueue import Key, WorkQueue
 from controller.shoot import shoot_of
+from controller.shoot_access.access import shoot_access_from_config
 from controller.shoot_webhook.server import shoot_webhook_server
 
 Obj = dict[str, Any]
@@ -99,6 +100,7 @@ class ControllerApp:
         self.leading = asyncio.Event()
         self.api_client: Any = None
         self.ontap: Any = None
+        self.shoot_access: Any = None
         self.cache = ObjectCache(config.extension_type)
         self.queue = WorkQueue(
             self._reconcile,
@@ -154,6 +156,7 @@ class ControllerApp:
                 request_timeout=self.config.kube_request_timeout.total_seconds(),
             )
         self.ontap = self._given_ontap if self._given_ontap is not None else self._make_ontap_clients()
+        self.shoot_access = shoot_access_from_config(self.config)
         context = RuntimeContext(
             config=self.config,
             api_client=self.api_client,
@@ -161,6 +164,7 @@ class ControllerApp:
             queue=self.queue,
             ontap=self.ontap,
             counter=self.counter,
+            shoot_access=self.shoot_access,
         )
         self.reconciler = self._reconciler_factory(context)
         self.watches = CacheWatches(
@@ -216,6 +220,8 @@ class ControllerApp:
         await self.loop_monitor.stop()
         if self._given_ontap is None and self.ontap is not None:
             await self.ontap.close()
+        if self.shoot_access is not None:
+            await self.shoot_access.close()
         if self._given_api_client is None and self.api_client is not None:
             await self.api_client.close()
         log.info("shut down", exit_code=self.exit_code)
@@ -264,7 +270,11 @@ class ControllerApp:
         while True:
             await asyncio.sleep(period * random.uniform(0.9, 1.1))
             keys = self.cache.extension_keys()
-            unscheduled = [key for key in keys if self.queue.scheduled_in(key) is None]
+            unscheduled = [
+                key
+                for key in keys
+                if self.queue.scheduled_in(key) is None and not self.queue.is_processing(key)
+            ]
             for key in unscheduled:
                 self.queue.add(key)
             metrics.RESYNCS.inc()

@@ -144,6 +144,12 @@ class TridentConfig(_Section):
     """How Trident is wired into the shoots."""
 
     operator_bundle_file: Path | None = None
+    # The shoot namespace of Trident and of every Trident object we deploy (docs/shoot-resources.md,
+    # "Trident's namespace"): kube-system, where the shoot's resource manager can write and Gardener
+    # treats DaemonSets as node-critical.
+    namespace: str = Field(
+        default="kube-system", min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+    )
     storage_driver: str = Field(default="ontap-san", min_length=1)
     san_type: Literal["nvme", "iscsi", "fcp"] = "nvme"
     storage_classes: list[StorageClassConfig] = Field(default_factory=_default_storage_classes)
@@ -165,6 +171,79 @@ class TridentConfig(_Section):
         if value is not None and not value.is_file():
             raise ValueError(f"{str(value)!r} is not a file")
         return value
+
+
+class ImageConfig(_Section):
+    """One image the controller puts into shoots, an entry in the form of Gardener's image vector."""
+
+    name: str = Field(min_length=1)
+    repository: str = Field(min_length=1)
+    tag: str | None = None
+    source_repository: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """`repository:tag`, `repository@sha256:...` for a digest, or the bare repository."""
+        if not self.tag:
+            return self.repository
+        separator = "@" if self.tag.startswith("sha256:") else ":"
+        return f"{self.repository}{separator}{self.tag}"
+
+
+# The image of the init container that loads nvme-tcp on every node (see docs/shoot-resources.md).
+NVME_TCP_INIT_IMAGE = "nvme-tcp-init"
+
+
+class ShootWebhookConfig(_Section):
+    """The HTTPS listener serving the shoot webhook that prepares Trident's node plugin for NVMe/TCP."""
+
+    port: int = Field(default=10250, ge=0, le=65535)
+    cert_file: Path
+    key_file: Path
+    ca_file: Path
+    url: str = Field(min_length=1)
+    failure_policy: Literal["Fail", "Ignore"] = "Fail"
+    timeout_seconds: int = Field(default=10, ge=1, le=30)
+
+    @field_validator("cert_file", "key_file", "ca_file")
+    @classmethod
+    def _file_exists(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"{str(value)!r} is not a file")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        if not value.startswith("https://") or len(value) <= len("https://"):
+            raise ValueError("must be an https:// URL (the shoots' kube-apiservers call it)")
+        return value.rstrip("/")
+
+
+class FirewallConfig(_Section):
+    """When the shoot gets the metal-stack ClusterwideNetworkPolicy that opens egress to its SVM's LIFs."""
+
+    policy: Literal["auto", "always", "never"] = "auto"
+
+
+class AdoptionConfig(_Section):
+    """Taking over what metal-stack's Go extension made; off by default.
+
+    See docs/migration-from-go-extension.md.
+    """
+
+    go_extension: bool = False
+
+
+class ShootHealthConfig(_Section):
+    """The `SystemComponentsHealthy` condition: reading the shoot (Trident's backend) through Gardener's shoot
+    access; see docs/shoot-resources.md ("Health")."""
+
+    timeout: Duration = timedelta(seconds=10)
+    max_clients: int = Field(default=100, ge=1, le=10000)
+    credentials_refresh: Duration = timedelta(minutes=30)
+    credentials_retry: Duration = timedelta(minutes=1)
+    progressing_threshold: Duration = timedelta(minutes=10)
 
 
 class ControllerConfig(_Section):
@@ -189,6 +268,28 @@ class ControllerConfig(_Section):
     kube_request_timeout: Duration = timedelta(seconds=30)
     pass_timeout: Duration = timedelta(minutes=10)
     slow_pass_after: Duration = timedelta(seconds=30)
+    shoot_health: ShootHealthConfig = Field(default_factory=ShootHealthConfig)
+    shoot_webhook: ShootWebhookConfig | None = None
+    images: list[ImageConfig] = Field(default_factory=list)
+    firewall: FirewallConfig = Field(default_factory=FirewallConfig)
+    adoption: AdoptionConfig = Field(default_factory=AdoptionConfig)
+
+    def image(self, name: str) -> ImageConfig | None:
+        """The image vector entry `name`, if configured."""
+        return next((image for image in self.images if image.name == name), None)
+
+    @model_validator(mode="after")
+    def _webhook_images_configured(self) -> ControllerConfig:
+        image_names = [image.name for image in self.images]
+        repeated = sorted({n for n in image_names if image_names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"images: names must be unique, repeated: {repeated}")
+        if self.shoot_webhook is not None and self.image(NVME_TCP_INIT_IMAGE) is None:
+            raise ValueError(
+                f"images: no entry named {NVME_TCP_INIT_IMAGE!r}; shootWebhook needs it for the init "
+                "container that loads nvme-tcp on every node"
+            )
+        return self
 
     @field_validator("ontap_clusters")
     @classmethod

@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Command-line interface."""
     parser = argparse.ArgumentParser(
         prog="ontap-extension",
-        description="Gardener extension: one NetApp ONTAP SVM per project, wired into its shoots.",
+        description="Gardener extension: one NetApp ONTAP SVM per project, wired into its shoots. "
+        "`ontap-extension doctor --help`: what is wrong with a shoot and what the next pass would change.",
     )
     parser.add_argument("--config", required=True, help="path of the controller configuration (YAML)")
     parser.add_argument(
@@ -44,6 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the controller; returns the process exit code (2 = bad configuration, 1 = leadership lost)."""
     from controller.runtime.logging import configure_logging
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["doctor"]:
+        from controller.doctor.cli import main as doctor_main
+
+        return doctor_main(argv[1:])
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level, json=args.log_format == "json")
     log = structlog.get_logger("controller.main")

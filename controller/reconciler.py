@@ -39,9 +39,11 @@ from controller.extension.status import PassResult, completed_status, processing
 from controller.kube.clusters import read_cluster
 from controller.kube.events import EventMemory, EventRecorder
 from controller.kube.extensions import ExtensionConflict, get_extension, patch_metadata, patch_status
+from controller.runtime import metrics
 from controller.runtime.result import ReconcileResult, RequeueAfter
 from controller.shoot import shoot_failed
 from controller.steps.base import StepOutcome
+from controller.steps.project_turns import ProjectBusy
 
 Key = tuple[str, str]
 Obj = dict[str, Any]
@@ -49,6 +51,8 @@ Obj = dict[str, Any]
 log = structlog.get_logger("controller.reconciler")
 
 CONFLICT_RETRY_DELAY = 1.0
+# A pass deferred behind another shoot of its project comes back when that one is done, at the latest after:
+PROJECT_BUSY_BACKSTOP = 30.0
 
 
 class ReconcileFailed(Exception):
@@ -91,6 +95,7 @@ class ExtensionReconciler:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.repeats = RepeatTracker(repeat_limit)
         self._event_memory = event_memory if event_memory is not None else EventMemory()
+        self.blocked = metrics.BlockedExtensions()
 
     @property
     def _cap(self) -> float:
@@ -111,7 +116,16 @@ class ExtensionReconciler:
         except ExtensionConflict as exc:
             summary["outcome"] = "conflict"
             raise RequeueAfter(CONFLICT_RETRY_DELAY, str(exc)) from None
+        except ProjectBusy as busy:
+            # Not a failure and no status write: queued again the moment the other shoot's turn ends;
+            # the delay is only a backstop.
+            summary["outcome"] = "deferred"
+            queue = getattr(self.ctx, "queue", None)
+            if queue is not None:
+                busy.on_release(lambda: queue.add(key))
+            raise RequeueAfter(PROJECT_BUSY_BACKSTOP, str(busy)) from None
         finally:
+            metrics.count_pass(summary["op"], summary["outcome"])
             bound.info(
                 "reconcile pass",
                 op=summary["op"],
@@ -201,6 +215,7 @@ class ExtensionReconciler:
             provider_status=outcome.provider_status,
             state=outcome.state,
             resources=outcome.resources,
+            health=getattr(outcome, "health", None),
         )
 
     async def _succeeded(
@@ -214,6 +229,7 @@ class ExtensionReconciler:
         summary: dict[str, Any],
     ) -> ReconcileResult:
         self.repeats.reset(key)
+        self.blocked.clear(key)
         previous_state = ((observed.ext.get("status") or {}).get("lastOperation") or {}).get("state")
         before = observed.ext
         observed = await self._write_completed(observed, key, result, requested)
@@ -256,6 +272,11 @@ class ExtensionReconciler:
         assert failure is not None
         repeated = self.repeats.record(key, failure.signature)
         blocked = self.repeats.is_blocked(repeated)
+        metrics.count_pass_error(str(result.operation), failure.step, tuple(str(c) for c in failure.codes))
+        if blocked:
+            self.blocked.mark(key, str(result.operation), failure.step)
+        else:
+            self.blocked.clear(key)
         outcomes = list(result.outcomes)
         if blocked:
             outcomes = [self._blocked(o, failure) for o in outcomes]
@@ -266,6 +287,7 @@ class ExtensionReconciler:
             provider_status=result.provider_status,
             state=result.state,
             resources=result.resources,
+            health=result.health,
         )
         before = observed.ext
         observed = await self._write_completed(observed, key, result, requested)
@@ -389,3 +411,4 @@ class ExtensionReconciler:
 
     def _forget(self, key: Key) -> None:
         self.repeats.reset(key)
+        self.blocked.clear(key)

@@ -32,6 +32,7 @@ class ShootInfo(BaseModel):
     shoot_namespace: str
     uid: str = ""
     purpose: str = ""
+    provider_type: str = ""  # spec.provider.type, e.g. `metal` for metal-stack
     hibernated: bool = False
     force_deletion: bool = False
 
@@ -69,6 +70,7 @@ class ShootInfo(BaseModel):
             shoot_namespace=shoot_namespace,
             uid=str(meta.get("uid") or status.get("uid") or ""),
             purpose=str(spec.get("purpose") or ""),
+            provider_type=str((spec.get("provider") or {}).get("type") or ""),
             hibernated=bool(status.get("hibernated") or hibernation.get("enabled") or False),
             force_deletion=force_deletion_confirmed(cluster),
         )

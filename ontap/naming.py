@@ -94,17 +94,27 @@ def lif_names(data_count: int) -> list[str]:
     return [*data_lif_names(data_count), MANAGEMENT_LIF]
 
 
+# The `adopted-from=` value of an SVM taken over from metal-stack's Go extension.
+ADOPTED_FROM_GO_EXTENSION = "go-extension"
+
+
 @dataclass(frozen=True)
 class OwnershipMarker:
-    """What the SVM comment says about who manages the SVM."""
+    """What the SVM comment says about who manages the SVM (and whom it was adopted from, if anyone)."""
 
     managed_by: str
     project_id: str | None
+    adopted_from: str | None = None
 
 
-def ownership_comment(project_id: str) -> str:
-    """The SVM comment that marks the SVM as managed by this extension for `project_id`."""
-    return f"managed-by={MANAGED_BY};project={project_id}"
+def ownership_comment(project_id: str, *, adopted_from: str | None = None) -> str:
+    """The SVM comment that marks the SVM as managed by this extension for `project_id`.
+
+    An adopted SVM also says from whom (`adopted-from=`), so every later pass knows that the LIFs
+    and accounts under the other extension's names are this SVM's own.
+    """
+    comment = f"managed-by={MANAGED_BY};project={project_id}"
+    return f"{comment};adopted-from={adopted_from}" if adopted_from else comment
 
 
 def parse_ownership(comment: str | None) -> OwnershipMarker | None:
@@ -119,7 +129,11 @@ def parse_ownership(comment: str | None) -> OwnershipMarker | None:
     managed_by = fields.get("managed-by")
     if not managed_by:
         return None
-    return OwnershipMarker(managed_by=managed_by, project_id=fields.get("project") or None)
+    return OwnershipMarker(
+        managed_by=managed_by,
+        project_id=fields.get("project") or None,
+        adopted_from=fields.get("adopted-from") or None,
+    )
 
 
 def is_ours(comment: str | None, project_id: str | None = None) -> bool:

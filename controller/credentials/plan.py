@@ -190,6 +190,25 @@ def decide_credentials(obs: CredentialsObservation) -> CredentialsPlan:
     )
 
 
+def change_cause(obs: CredentialsObservation) -> str:
+    """Why a plan that ends in a new live password was needed, as one of a few fixed words (for metrics).
+
+    `pending`: finishing a change an earlier pass began; `rotation`: asked for; otherwise the repair:
+    `account-missing`, `secret-missing`, `secret-corrupt` or `rejected` (ONTAP refused the password).
+    """
+    if obs.has_pending:
+        return "pending"
+    if obs.rotate and obs.secret is SecretCondition.VALID and obs.current_login is Login.OK:
+        return "rotation"
+    if not obs.account_exists:
+        return "account-missing"
+    if obs.secret is SecretCondition.MISSING:
+        return "secret-missing"
+    if obs.secret is SecretCondition.CORRUPT:
+        return "secret-corrupt"
+    return "rejected"
+
+
 def staged_data(view: SecretView, new_password: SecretStr) -> dict[str, str]:
     """Secret data with a new pending password; the current password stays while it is the live one."""
     data = {USERNAME_KEY: view.username, PENDING_KEY: new_password.get_secret_value()}

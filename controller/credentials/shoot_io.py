@@ -131,20 +131,26 @@ def _annotations(ctx: StepContext) -> dict[str, str]:
     return annotations
 
 
+def seed_secret_metadata(ctx: StepContext) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels and annotations the seed secret carries (from this pass's observations)."""
+    return _labels(ctx), _annotations(ctx)
+
+
 async def write_seed_secret(
     ctx: StepContext, view: SecretView, data: dict[str, str], step: str, cond: str
 ) -> SecretView:
     """Write the seed secret (only when content, labels or annotations differ) and return its new view."""
     ref = secret_ref(ctx)
     api = "PUT /api/v1/namespaces/{namespace}/secrets/{name}"
+    labels, annotations = seed_secret_metadata(ctx)
     try:
         stored, _ = await apply_secret(
             ctx.api_client,
             ctx.namespace,
             ctx.config.seed_secret_name,
             data,
-            labels=_labels(ctx),
-            annotations=_annotations(ctx),
+            labels=labels,
+            annotations=annotations,
             current=view.stored,
         )
     except SecretConflict as exc:

@@ -19,6 +19,7 @@ from controller.extension.errors import FailureReport, report_exception
 from controller.extension.loop_guard import format_duration
 from controller.extension.operation import OperationType
 from controller.shoot import force_deletion_confirmed
+from controller.steps.project_turns import ProjectBusy
 
 
 def pass_timeout_failure(seconds: float) -> FailureReport:
@@ -64,6 +65,8 @@ async def run_bounded(
             return None, pass_timeout_failure(seconds)
         bound.exception("actuator failed unexpectedly", op=str(operation))
         return None, report_exception(exc)
+    except ProjectBusy:
+        raise
     except Exception as exc:
         bound.exception("actuator failed unexpectedly", op=str(operation))
         return None, report_exception(exc)

@@ -2,11 +2,16 @@
 
 The same (type, reason, message) on the same object within `window` seconds bumps the existing Event's
 `count` and `lastTimestamp` instead of creating another one. Messages go through the log redactor, so a
-registered secret can never end up in an Event. Recording an Event never fails a reconcile.
+registered secret can never end up in an Event. Recording an Event never fails a reconcile because of
+the API server. A type other than `Normal`/`Warning` or a reason that is not a short UpperCamelCase word
+is a programming error and raises: Kubernetes' Event (`k8s.io/api` core/v1 `types.go`: the reason
+"should be a short, machine understandable string"; `k8s.io/kubernetes`
+`pkg/apis/core/validation/events.go`: type `Normal` or `Warning`, reason at most 128 characters).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import socket
 import time
@@ -27,6 +32,18 @@ DEFAULT_WINDOW = 600.0
 MAX_MESSAGE = 1024
 MAX_REMEMBERED = 4096
 MERGE_PATCH = "application/merge-patch+json"
+EVENT_TYPES = frozenset({NORMAL, WARNING})
+# UpperCamelCase, at most 128 characters (the API server's limit on `reason`).
+REASON_PATTERN = re.compile(r"[A-Z][A-Za-z0-9]{0,127}")
+
+
+def check_event(event_type: str, reason: str) -> None:
+    """Raise ValueError unless `event_type` is Normal/Warning and `reason` is UpperCamelCase."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"event type {event_type!r}: must be {NORMAL!r} or {WARNING!r}")
+    if not REASON_PATTERN.fullmatch(reason):
+        raise ValueError(f"event reason {reason!r}: must be UpperCamelCase (letters and digits, <= 128)")
+
 
 log = structlog.get_logger(__name__)
 
@@ -118,6 +135,7 @@ class EventRecorder:
 
     async def record(self, event_type: str, reason: str, message: str) -> None:
         """Create the Event, or bump the count of the same one recorded within the window."""
+        check_event(event_type, reason)
         text = _redact(message)
         if len(text) > MAX_MESSAGE:
             text = text[: MAX_MESSAGE - 3] + "..."

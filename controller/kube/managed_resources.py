@@ -35,6 +35,22 @@ class AppliedCondition:
     message: str
 
 
+# The resource manager's condition types on a ManagedResource (gardener pkg/apis/resources/v1alpha1/types.go).
+RESOURCES_APPLIED = "ResourcesApplied"
+RESOURCES_HEALTHY = "ResourcesHealthy"
+RESOURCES_PROGRESSING = "ResourcesProgressing"
+
+
+@dataclass(frozen=True)
+class ResourceCondition:
+    """One condition the resource manager set on a ManagedResource."""
+
+    type: str
+    status: str
+    reason: str
+    message: str
+
+
 @dataclass(frozen=True)
 class ObservedManagedResource:
     """A ManagedResource as read from the API server (the parts this extension decides on)."""
@@ -49,24 +65,42 @@ class ObservedManagedResource:
     finalizers: tuple[str, ...] = ()
     deleting: bool = False
     applied: AppliedCondition | None = None
+    generation: int = 0
+    observed_generation: int = 0  # status.observedGeneration; 0 while the resource manager never reported
+    conditions: tuple[ResourceCondition, ...] = ()
 
     @property
     def ref(self) -> str:
         return f"ManagedResource {self.namespace}/{self.name}"
+
+    def condition(self, condition_type: str) -> ResourceCondition | None:
+        """The resource manager's condition of that type, if reported."""
+        return next((c for c in self.conditions if c.type == condition_type), None)
 
     @classmethod
     def from_object(cls, obj: dict[str, Any]) -> ObservedManagedResource:
         """The typed view of a ManagedResource dict."""
         meta = obj.get("metadata") or {}
         spec = obj.get("spec") or {}
-        applied = None
-        for condition in (obj.get("status") or {}).get("conditions") or []:
-            if condition.get("type") == "ResourcesApplied":
-                applied = AppliedCondition(
-                    status=str(condition.get("status") or ""),
-                    reason=str(condition.get("reason") or ""),
-                    message=str(condition.get("message") or ""),
-                )
+        status = obj.get("status") or {}
+        conditions = tuple(
+            ResourceCondition(
+                type=str(condition.get("type") or ""),
+                status=str(condition.get("status") or ""),
+                reason=str(condition.get("reason") or ""),
+                message=str(condition.get("message") or ""),
+            )
+            for condition in status.get("conditions") or []
+            if isinstance(condition, dict)
+        )
+        applied = next(
+            (
+                AppliedCondition(c.status, c.reason, c.message)
+                for c in conditions
+                if c.type == RESOURCES_APPLIED
+            ),
+            None,
+        )
         return cls(
             namespace=str(meta.get("namespace") or ""),
             name=str(meta.get("name") or ""),
@@ -78,7 +112,17 @@ class ObservedManagedResource:
             finalizers=tuple(meta.get("finalizers") or ()),
             deleting=bool(meta.get("deletionTimestamp")),
             applied=applied,
+            generation=_int(meta.get("generation")),
+            observed_generation=_int(status.get("observedGeneration")),
+            conditions=conditions,
         )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 async def list_managed_resources(

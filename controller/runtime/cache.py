@@ -7,6 +7,7 @@ larger than the object itself), so a seed with thousands of shoots stays small.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 
 from controller.runtime import metrics
@@ -62,6 +63,8 @@ class ObjectCache:
         self.synced = asyncio.Event()
         self._extension_gauge = metrics.CACHE_OBJECTS.labels(resource="extensions")
         self._cluster_gauge = metrics.CACHE_OBJECTS.labels(resource="clusters")
+        # Extensions by (lastOperation type, state), for `ontap_extension_extensions`.
+        self._states: Counter[tuple[str, str]] = Counter()
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -96,18 +99,20 @@ class ObjectCache:
         key = _key(extension)
         if not self.is_ours(extension):
             # An Extension whose type changed away from ours is no longer our business.
-            self._extensions.pop(key, None)
+            self._count_state(self._extensions.pop(key, None), None)
             self._extension_gauge.set(len(self._extensions))
             return None
         new = strip_object(extension)
         old = self._extensions.get(key)
         self._extensions[key] = new
+        self._count_state(old, new)
         self._extension_gauge.set(len(self._extensions))
         return old, new
 
     def delete_extension(self, extension: Obj) -> Obj | None:
         """Forget a deleted Extension; returns what was cached."""
         old = self._extensions.pop(_key(extension), None)
+        self._count_state(old, None)
         self._extension_gauge.set(len(self._extensions))
         return old
 
@@ -125,6 +130,7 @@ class ObjectCache:
             self._extensions[key] = new
             if _resource_version(old) != _resource_version(new):
                 changes.append((old, new))
+        self._recount_states()
         self._extension_gauge.set(len(self._extensions))
         self.extensions_synced.set()
         self._update_synced()
@@ -161,6 +167,26 @@ class ObjectCache:
         self.clusters_synced.set()
         self._update_synced()
         return changes
+
+    def _count_state(self, old: Obj | None, new: Obj | None) -> None:
+        changed: set[tuple[str, str]] = set()
+        for obj, delta in ((old, -1), (new, 1)):
+            if obj is not None:
+                labels = metrics.last_operation_labels(obj)
+                self._states[labels] += delta
+                changed.add(labels)
+        self._publish_states(changed)
+
+    def _recount_states(self) -> None:
+        before = set(self._states)
+        self._states = Counter(metrics.last_operation_labels(obj) for obj in self._extensions.values())
+        self._publish_states(before | set(self._states))
+
+    def _publish_states(self, labels: set[tuple[str, str]]) -> None:
+        for op_type, state in labels:
+            metrics.EXTENSIONS.labels(last_operation_type=op_type, last_operation_state=state).set(
+                self._states[(op_type, state)]
+            )
 
     def _update_synced(self) -> None:
         if self.extensions_synced.is_set() and self.clusters_synced.is_set():

@@ -23,3 +23,4 @@ class RuntimeContext:
     queue: WorkQueue
     ontap: OntapClients
     counter: KubeRequestCounter
+    shoot_access: Any = None  # controller.shoot_access.access.ShootAccess, made on first use

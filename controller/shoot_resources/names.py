@@ -6,12 +6,23 @@ from __future__ import annotations
 CREDENTIALS_MR = "extension-ontap-trident-credentials"
 BACKEND_MR = "extension-ontap-trident-backend"
 OPERATOR_MR = "extension-ontap-trident-operator"
+SHOOT_WEBHOOKS_MR = "extension-ontap-shoot-webhooks"
+FIREWALL_MR = "extension-ontap-firewall"
 
-# Objects in the shoot.
-TRIDENT_NAMESPACE = "trident"
+# Objects in the shoot (their namespace is `trident.namespace` of the controller configuration).
+DEFAULT_TRIDENT_NAMESPACE = "kube-system"  # the default of `trident.namespace`
 SHOOT_CREDENTIALS_SECRET = "ontap-svm-credentials"
 TRIDENT_PROVISIONER = "csi.trident.netapp.io"
 TRIDENT_API_VERSION = "trident.netapp.io/v1"
+# Trident's node plugin DaemonSet and its label
+# (NetApp/trident operator/controllers/orchestrator/installer/config.go).
+TRIDENT_NODE_DAEMONSET = "trident-node-linux"
+TRIDENT_NODE_LABEL = ("app", "node.csi.trident.netapp.io")
+
+# metal-stack's firewall policy (metal-stack/firewall-controller api/v1/clusterwidenetworkpolicy_types.go).
+FIREWALL_API_VERSION = "metal-stack.io/v1"
+FIREWALL_NAMESPACE = "firewall"
+FIREWALL_POLICY = "allow-to-ontap"
 
 # Labels on our ManagedResources and their secrets; Gardener's `origin` label is deliberately not used.
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -27,8 +38,14 @@ HASH_LENGTH = 8
 
 
 def backend_name(svm_name: str) -> str:
-    """The TridentBackendConfig of the shoot: one backend per SVM."""
+    """The TridentBackendConfig of the shoot and its `backendName`: one backend per SVM."""
     return f"ontap-{svm_name}"
+
+
+# Makes the shoot's resource manager delete and re-create an object whose update the API server refuses
+# as invalid (gardener pkg/apis/resources/v1alpha1/types.go `DeleteOnInvalidUpdate`): StorageClass
+# parameters are immutable, so a StorageClass of the same name with other parameters is replaced.
+DELETE_ON_INVALID_UPDATE_ANNOTATION = "resources.gardener.cloud/delete-on-invalid-update"
 
 
 def secret_name_prefix(managed_resource: str) -> str:

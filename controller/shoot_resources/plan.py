@@ -15,10 +15,11 @@ from controller.kube.secrets import ObservedContentSecret
 from controller.shoot_resources import names
 from controller.shoot_resources.managed_resource import DesiredManagedResource
 
-# Backend and credentials go first while Trident still runs to release the backend; the operator goes last.
+# Backend and credentials go first while Trident still runs to release the backend; the operator goes last,
+# with the firewall policy (Trident needs the management LIF to release the backend) and the node webhook.
 DELETION_PHASES: tuple[tuple[str, ...], ...] = (
     (names.BACKEND_MR, names.CREDENTIALS_MR),
-    (names.OPERATOR_MR,),
+    (names.OPERATOR_MR, names.FIREWALL_MR, names.SHOOT_WEBHOOKS_MR),
 )
 ALL_MANAGED_RESOURCES = tuple(name for phase in DELETION_PHASES for name in phase)
 
@@ -169,3 +170,32 @@ def next_deletion(observed: dict[str, ObservedManagedResource]) -> DeletionStep 
                 waiting_for=present,
             )
     return None
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """ManagedResources this shoot no longer needs: delete these, then (once gone) their content secrets."""
+
+    delete: tuple[str, ...]
+    delete_secrets: tuple[ObservedContentSecret, ...]
+    waiting_for: tuple[str, ...]
+
+
+def plan_retirement(
+    retired: tuple[str, ...],
+    observed: dict[str, ObservedManagedResource],
+    secrets: list[ObservedContentSecret],
+) -> Retirement:
+    """Which retired ManagedResources to delete now, and which of their secrets may go (their MR is gone)."""
+    present = tuple(name for name in retired if name in observed)
+    gone = [name for name in retired if name not in observed]
+    return Retirement(
+        delete=tuple(name for name in present if not observed[name].deleting),
+        delete_secrets=tuple(
+            sorted(
+                (s for name in gone for s in secrets_of(name, secrets) if not s.deleting),
+                key=lambda s: s.name,
+            )
+        ),
+        waiting_for=tuple(name for name in present if observed[name].deleting),
+    )

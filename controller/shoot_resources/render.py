@@ -1,22 +1,34 @@
-"""All ManagedResources of one shoot, rendered from its inputs (pure apart from reading the bundle file)."""
+"""All ManagedResources of one shoot, rendered from its inputs (pure but for reading bundle and CA files)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from controller.config import ShootWebhookConfig
+from controller.shoot_resources import names
+from controller.shoot_resources.firewall import render_firewall
 from controller.shoot_resources.managed_resource import DesiredManagedResource
+from controller.shoot_resources.node_prep import NodePrepError, node_prep_decision, render_node_prep
 from controller.shoot_resources.operator_bundle import OperatorBundleError, render_operator
 from controller.shoot_resources.trident import TridentInputs, render_backend, render_credentials
 
 
 @dataclass(frozen=True)
 class RenderedShootResources:
-    """The ManagedResources to deploy; without the operator one, `operator_error` or no file says why."""
+    """The ManagedResources to deploy; without the operator one, `operator_error` or no file says why.
+
+    `retired`: ManagedResources of ours this shoot no longer needs (firewall policy, node preparation);
+    they are deleted. `node_prep` and `firewall` say in words what was decided.
+    """
 
     managed_resources: tuple[DesiredManagedResource, ...]
     operator_bundle_file: Path | None
     operator_error: OperatorBundleError | None = None
+    retired: tuple[str, ...] = ()
+    node_prep: str = ""
+    node_prep_error: NodePrepError | None = None
+    firewall: str = ""
 
     @property
     def operator_configured(self) -> bool:
@@ -24,14 +36,45 @@ class RenderedShootResources:
 
 
 def render_shoot_resources(
-    inputs: TridentInputs, operator_bundle_file: Path | None
+    inputs: TridentInputs,
+    operator_bundle_file: Path | None,
+    *,
+    technical_id: str = "",
+    shoot_webhook: ShootWebhookConfig | None = None,
+    firewall: bool = False,
 ) -> RenderedShootResources:
-    """Credentials and backend always; the operator bundle when configured and readable."""
+    """Credentials and backend always; the operator bundle when configured and readable; the node
+    preparation webhook for NVMe/TCP when needed and served; the firewall policy when the shoot has one."""
     resources = [render_credentials(inputs), render_backend(inputs)]
+    retired: list[str] = []
     error = None
     if operator_bundle_file is not None:
         try:
             resources.append(render_operator(operator_bundle_file))
         except OperatorBundleError as exc:
             error = exc
-    return RenderedShootResources(tuple(resources), operator_bundle_file, error)
+    decision = node_prep_decision(inputs, shoot_webhook)
+    node_prep_error = None
+    if decision.wanted and shoot_webhook is not None:
+        try:
+            resources.append(render_node_prep(shoot_webhook, technical_id, inputs.namespace))
+        except NodePrepError as exc:
+            # Left as it is: a CA that cannot be read must not remove the shoot's webhook.
+            node_prep_error = exc
+    else:
+        retired.append(names.SHOOT_WEBHOOKS_MR)
+    if firewall:
+        resources.append(render_firewall(inputs))
+        firewall_note = "the shoot runs behind metal-stack's firewall"
+    else:
+        retired.append(names.FIREWALL_MR)
+        firewall_note = "none (the shoot does not run behind metal-stack's firewall)"
+    return RenderedShootResources(
+        tuple(resources),
+        operator_bundle_file,
+        error,
+        retired=tuple(retired),
+        node_prep=decision.reason,
+        node_prep_error=node_prep_error,
+        firewall=firewall_note,
+    )

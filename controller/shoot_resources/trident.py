@@ -1,8 +1,9 @@
 """The Trident objects of one shoot, rendered as plain dicts (pure functions, no templating).
 
-- the credentials Secret that the backend references (namespace `trident` in the shoot),
-- the TridentBackendConfig pointing Trident at the project's SVM,
-- the StorageClasses from the controller configuration.
+- the credentials Secret that the backend references (in Trident's namespace, `trident.namespace`),
+- the TridentBackendConfig pointing Trident at the project's SVM (on an SVM adopted from metal-stack's
+  Go extension under the Go extension's names, so Trident updates that backend in place),
+- the StorageClasses from the controller configuration (replaced when an older one has other parameters).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from controller.config import StorageClassConfig
 from controller.shoot_resources import names
+from controller.shoot_resources.health_reader import reader_objects
 from controller.shoot_resources.managed_resource import DesiredManagedResource, desired_managed_resource
 
 if TYPE_CHECKING:
@@ -39,10 +41,24 @@ class TridentInputs(BaseModel):
     storage_driver: str
     san_type: str
     storage_classes: tuple[StorageClassConfig, ...]
+    namespace: str
+    backend_config_name: str  # the TridentBackendConfig's name
+    backend_name: str  # its `spec.backendName`, Trident's name of the backend
 
     @property
     def is_san(self) -> bool:
         return self.storage_driver in SAN_DRIVERS
+
+    @property
+    def san_protocol(self) -> str | None:
+        """How the nodes reach the data LIFs: `nvme`, `iscsi` or `fcp`; None for NAS.
+
+        `sanType` is rendered for ontap-san only; Trident's SAN drivers default it to iSCSI when unset
+        (NetApp/trident storage_drivers/ontap/ontap_common.go), so ontap-san-economy speaks iSCSI.
+        """
+        if self.storage_driver == "ontap-san":
+            return self.san_type
+        return "iscsi" if self.is_san else None
 
     @property
     def uses_luks(self) -> bool:
@@ -50,10 +66,24 @@ class TridentInputs(BaseModel):
 
 
 def trident_inputs(
-    svm_name: str, provider_config: ProviderConfig, credentials: SeedCredentials, trident: TridentConfig
+    svm_name: str,
+    provider_config: ProviderConfig,
+    credentials: SeedCredentials,
+    trident: TridentConfig,
+    *,
+    go_backend: tuple[str, str] | None = None,
 ) -> TridentInputs:
-    """The shoot's providerConfig (which may override driver and SAN type) over the controller defaults."""
+    """The shoot's providerConfig (which may override driver and SAN type) over the controller defaults.
+
+    `go_backend` is (TridentBackendConfig name, backendName) of the backend metal-stack's Go extension
+    made, for an SVM adopted from it: ours takes both names over (docs/migration-from-go-extension.md).
+    """
+    ours = names.backend_name(svm_name)
+    config_name, backend = go_backend if go_backend is not None else (ours, ours)
     return TridentInputs(
+        namespace=trident.namespace,
+        backend_config_name=config_name,
+        backend_name=backend,
         svm_name=svm_name,
         management_lif=provider_config.management_lif,
         data_lifs=tuple(provider_config.data_lifs),
@@ -74,7 +104,7 @@ def credentials_secret(inputs: TridentInputs) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": names.SHOOT_CREDENTIALS_SECRET, "namespace": names.TRIDENT_NAMESPACE},
+        "metadata": {"name": names.SHOOT_CREDENTIALS_SECRET, "namespace": inputs.namespace},
         "type": "Opaque",
         "data": {"username": _b64(inputs.username), "password": _b64(inputs.password.get_secret_value())},
     }
@@ -82,10 +112,9 @@ def credentials_secret(inputs: TridentInputs) -> dict[str, Any]:
 
 def backend_config(inputs: TridentInputs) -> dict[str, Any]:
     """The TridentBackendConfig: driver, SVM, management LIF, credentials by reference, data retained."""
-    name = names.backend_name(inputs.svm_name)
     spec: dict[str, Any] = {
         "version": 1,
-        "backendName": name,
+        "backendName": inputs.backend_name,
         "storageDriverName": inputs.storage_driver,
         "managementLIF": str(inputs.management_lif),
         "svm": inputs.svm_name,
@@ -105,7 +134,7 @@ def backend_config(inputs: TridentInputs) -> dict[str, Any]:
     return {
         "apiVersion": names.TRIDENT_API_VERSION,
         "kind": "TridentBackendConfig",
-        "metadata": {"name": name, "namespace": names.TRIDENT_NAMESPACE},
+        "metadata": {"name": inputs.backend_config_name, "namespace": inputs.namespace},
         "spec": spec,
     }
 
@@ -122,9 +151,10 @@ def storage_class(inputs: TridentInputs, sc: StorageClassConfig) -> dict[str, An
             parameters["csi.storage.k8s.io/node-stage-secret-name"] = "luks-${pvc.name}"
             parameters["csi.storage.k8s.io/node-stage-secret-namespace"] = "${pvc.namespace}"
     parameters.update(sc.parameters)
-    metadata: dict[str, Any] = {"name": sc.name}
+    annotations = {names.DELETE_ON_INVALID_UPDATE_ANNOTATION: "true"}
     if sc.default:
-        metadata["annotations"] = {names.DEFAULT_CLASS_ANNOTATION: "true"}
+        annotations[names.DEFAULT_CLASS_ANNOTATION] = "true"
+    metadata: dict[str, Any] = {"name": sc.name, "annotations": annotations}
     return {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
@@ -141,17 +171,18 @@ def render_credentials(inputs: TridentInputs) -> DesiredManagedResource:
     return desired_managed_resource(
         names.CREDENTIALS_MR,
         [credentials_secret(inputs)],
-        f"Secret {names.TRIDENT_NAMESPACE}/{names.SHOOT_CREDENTIALS_SECRET}",
+        f"Secret {inputs.namespace}/{names.SHOOT_CREDENTIALS_SECRET}",
     )
 
 
 def render_backend(inputs: TridentInputs) -> DesiredManagedResource:
-    """MR `extension-ontap-trident-backend`: the TridentBackendConfig and the StorageClasses."""
+    """MR `extension-ontap-trident-backend`: the TridentBackendConfig, the StorageClasses and the Role that
+    lets the extension read the backend's status (`health_reader`)."""
     classes = [storage_class(inputs, sc) for sc in inputs.storage_classes]
     class_names = ", ".join(sc.name for sc in inputs.storage_classes) or "none"
     return desired_managed_resource(
         names.BACKEND_MR,
-        [backend_config(inputs), *classes],
-        f"TridentBackendConfig {names.TRIDENT_NAMESPACE}/{names.backend_name(inputs.svm_name)} "
+        [backend_config(inputs), *classes, *reader_objects(inputs.namespace)],
+        f"TridentBackendConfig {inputs.namespace}/{inputs.backend_config_name} "
         f"({inputs.storage_driver}), StorageClasses {class_names}",
     )

@@ -14,9 +14,9 @@ from controller.credentials.plan import ACCOUNT_ACTIONS, CredentialsFacts, decid
 from controller.credentials.shoot_io import (
     ShootCredentials,
     observe_credentials,
-    read_seed_secret,
 )
 from controller.errorcodes import ErrorCode
+from controller.steps import go_adoption
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
 from ontap.errors import OntapError
@@ -26,7 +26,7 @@ from ontap.provisioning import deletion
 from ontap.provisioning.account import DesiredAccount, decide_account
 
 
-def _role_only(username: str) -> DesiredAccount:
+def role_only_account(username: str) -> DesiredAccount:
     """The desired account for in-place fixes; `ensure_account` never sets the password of an existing one."""
     return DesiredAccount(name=username, password=SecretStr("unused-for-existing-accounts-0"))
 
@@ -48,24 +48,37 @@ class AccountStep:
                 codes=(ErrorCode.RETRYABLE_INFRA_DEPENDENCIES,),
             )
         client = ctx.client()
-        username = account_name(ctx.shoot.technical_id)
+        try:
+            # Ours, or the Go extension's account of the shoot on an SVM adopted from it.
+            username, view = await go_adoption.account_name_in_use(ctx, client, svm, ctx.state.secret_view)
+        except OntapError as exc:
+            raise step_error_from_ontap(
+                self.name,
+                self.condition_type,
+                exc,
+                object_ref=f"the ONTAP account of shoot {ctx.shoot.display_name} on SVM {svm.name}",
+                doing="looking for the account",
+            ) from exc
         object_ref = f"ONTAP account {username} on SVM {svm.name}"
         log = ctx.bind_log(step=self.name, account=username, svm=svm.name)
-        view = ctx.state.secret_view or await read_seed_secret(ctx, username)
         port = ShootCredentials(ctx, client, svm, username, self.name, self.condition_type)
         try:
+            # A password the Go extension's seed secret holds is taken over when a login proves it.
+            view, adopted = await go_adoption.adopt_go_password(
+                ctx, client, svm, username, view, self.name, self.condition_type
+            )
             observation, account = await observe_credentials(ctx, client, svm, view)
             plan = decide_credentials(observation)
             run = await execute(account_phase(plan), view, port)
-            actions = list(run.actions)
+            actions = [*adopted, *run.actions]
             created = any(action in ACCOUNT_ACTIONS for action in run.done)
             if (
                 not created
                 and account is not None
-                and not decide_account(account, _role_only(username)).nothing_to_do
+                and not decide_account(account, role_only_account(username)).nothing_to_do
             ):
                 # Role, lock or login applications drifted: fixed in place, the password is left alone.
-                _, report = await ontap_account.ensure_account(client, svm, _role_only(username))
+                _, report = await ontap_account.ensure_account(client, svm, role_only_account(username))
                 actions.extend(report.actions)
         except PasswordNotAccepted as exc:
             raise StepError(
@@ -102,7 +115,8 @@ class AccountStep:
 
     async def delete(self, ctx: StepContext) -> StepOutcome:
         """Delete the shoot's account; the SVM being gone counts as the account being gone."""
-        username = account_name(ctx.shoot.technical_id)
+        recorded, _ = await go_adoption.read_seed_secret_view(ctx)
+        username = ctx.state.account_name or recorded or account_name(ctx.shoot.technical_id)
         svm = ctx.state.svm
         if svm is None:
             ctx.state.account_gone = True

@@ -17,6 +17,7 @@ from controller.errorcodes import ErrorCode
 if TYPE_CHECKING:
     from controller.credentials import SeedCredentials
     from controller.credentials.plan import CredentialsFacts, SecretView
+    from controller.shoot_health.observe import ManagedResourcesSeen
     from ontap.models import SvmInfo
     from ontap.provisioning.account import LoginResult
     from ontap.provisioning.observe import Observation
@@ -26,6 +27,7 @@ class ConditionStatus(StrEnum):
     TRUE = "True"
     FALSE = "False"
     UNKNOWN = "Unknown"
+    PROGRESSING = "Progressing"  # Gardener's fourth condition status (health checks only)
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,11 @@ class PassState:
     observation: tuple[str, Observation] | None = None  # (cluster, the steady-state observation)
     svm: SvmInfo | None = None  # the SVM as observed or made in this pass (svm step)
     secret_view: SecretView | None = None  # the seed secret as read at the start of the pass
+    account_name: str | None = None  # the shoot's ONTAP account name in use (ours, or an adopted one)
     logins: dict[str, LoginResult] = field(default_factory=dict)  # login answers by fingerprint
     credentials: CredentialsFacts | None = None  # the credentials plan and what is done (account)
     seed_credentials: SeedCredentials | None = None  # confirmed credentials (seed-secret step)
+    managed_resources: ManagedResourcesSeen | None = None  # our ManagedResources as listed (shoot resources)
     account_gone: bool = False  # the shoot's account is deleted (deletion)
     other_project_shoots: list[str] | None = None  # live shoots sharing the SVM (deletion)
     force_delete: bool = False

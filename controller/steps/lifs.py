@@ -6,15 +6,47 @@ a wrong IP is a decision for a human, not for a controller.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from controller.errorcodes import ErrorCode
+from controller.steps import go_adoption
 from controller.steps.base import ConditionStatus, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
-from controller.steps.svm import project_lock, waiting_error
+from controller.steps.project_turns import project_turn
+from controller.steps.svm import waiting_error
 from ontap.errors import OntapError
-from ontap.provisioning.lifs import DesiredLifs, decide_lifs, ensure_lifs
+from ontap.models import IpInterfaceInfo
+from ontap.provisioning.lifs import DesiredLifs, LifPlan, decide_lifs, ensure_lifs
+
+if TYPE_CHECKING:
+    from controller.provider_config import ProviderConfig
 
 # LIFs of others in the SVM are only noted; a desired IP that is missing or taken is a problem.
 UNMANAGED = "not managed by this extension"
+
+
+def desired_lifs(provider_config: ProviderConfig) -> DesiredLifs:
+    """Pure: the LIFs the providerConfig asks for."""
+    return DesiredLifs(
+        data_ips=tuple(provider_config.data_lifs),
+        management_ip=provider_config.management_lif,
+        netmask_bits=provider_config.netmask_bits,
+    )
+
+
+def lifs_settled(
+    desired: DesiredLifs,
+    observed: Sequence[IpInterfaceInfo] | None,
+    adopted: dict[str, str] | None = None,
+) -> LifPlan | None:
+    """Pure: the plan when this pass's observation shows nothing to create or fix (no request needed),
+    else None (the step then ensures the LIFs under the project's lock). `adopted`: the LIF names of an
+    SVM adopted from metal-stack's Go extension, recognised by address (`controller.adoption`)."""
+    if observed is None:
+        return None
+    plan = decide_lifs(desired, observed, adopted=adopted)
+    return plan if plan.nothing_to_do else None
 
 
 class LifsStep:
@@ -28,11 +60,7 @@ class LifsStep:
         if svm is None:
             raise waiting_error(self.name, self.condition_type, "the SVM")
         assert ctx.provider_config is not None
-        desired = DesiredLifs(
-            data_ips=tuple(ctx.provider_config.data_lifs),
-            management_ip=ctx.provider_config.management_lif,
-            netmask_bits=ctx.provider_config.netmask_bits,
-        )
+        desired = desired_lifs(ctx.provider_config)
         client = ctx.client()
         object_ref = f"LIFs of SVM {svm.name} on ONTAP cluster {client.name}"
         entry = ctx.state.observation
@@ -41,17 +69,14 @@ class LifsStep:
             observed = entry[1].interfaces
         actions: list[str] = []
         try:
-            if (
-                observed is not None
-                and not (plan := decide_lifs(desired, observed)).missing
-                and not plan.fixes
-            ):
-                drift = list(plan.drift)
+            adopted = go_adoption.adopted_lif_roles(svm, len(desired.data_ips))
+            if (settled := lifs_settled(desired, observed, adopted)) is not None:
+                drift = list(settled.drift)
             else:
                 # Shoots of one project share the SVM's LIFs: change them one shoot at a time, and
-                # re-read under the lock (another shoot may just have created them).
-                async with project_lock(ctx.shoot.project_id):
-                    report = await ensure_lifs(client, svm, desired)
+                # re-read in our turn (another shoot may just have created them).
+                async with project_turn(ctx.shoot.project_id, f"changing the {object_ref}"):
+                    report = await ensure_lifs(client, svm, desired, adopted=adopted)
                 actions.extend(report.actions)
                 drift = list(report.drift)
         except OntapError as exc:

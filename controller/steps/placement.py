@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from controller.credentials.plan import SecretCondition
-from controller.credentials.shoot_io import login_address, read_seed_secret, remember_login
+from controller.credentials.shoot_io import login_address, remember_login
 from controller.errorcodes import ErrorCode
+from controller.steps import go_adoption
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
 from ontap import naming
@@ -69,7 +70,7 @@ class PlacementStep:
         try:
             if hint is not None:
                 observed_name = remembered_svm_name(ctx.provider_status, svm_name)
-                observation = await self._observe(ctx, hint, observed_name)
+                observation = await self.observe(ctx, hint, observed_name)
                 if observation.svm is not None:
                     cluster = hint
                     how = "verified on the remembered cluster"
@@ -102,10 +103,12 @@ class PlacementStep:
             changed=changed,
         )
 
-    async def _observe(self, ctx: StepContext, cluster: str, svm_name: str) -> Any:
+    async def observe(self, ctx: StepContext, cluster: str, svm_name: str) -> Any:
         """The steady-state observation on `cluster`; the login uses the seed secret's password if any."""
-        username = naming.account_name(ctx.shoot.technical_id)
-        view = await read_seed_secret(ctx, username)
+        # The account name our seed secret (or the status) records: ours, or one adopted (Go extension).
+        recorded, view = await go_adoption.read_seed_secret_view(ctx)
+        username = view.username
+        ctx.state.account_name = recorded
         ctx.state.secret_view = view  # the account step uses it: the secret is read once a pass
         password = view.pending if view.has_pending else view.password
         if view.condition is not SecretCondition.VALID and not view.has_pending:

@@ -14,7 +14,13 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.credentials import SeedCredentials
 from controller.credentials.engine import PasswordNotAccepted, execute, remaining
-from controller.credentials.plan import ACCOUNT_ACTIONS, CredentialsFacts, confirmed_data
+from controller.credentials.plan import (
+    ACCOUNT_ACTIONS,
+    Action,
+    CredentialsFacts,
+    change_cause,
+    confirmed_data,
+)
 from controller.credentials.shoot_io import (
     ShootCredentials,
     secret_ref,
@@ -23,6 +29,7 @@ from controller.credentials.shoot_io import (
 from controller.errorcodes import ErrorCode
 from controller.kube.extensions import remove_annotation
 from controller.kube.secrets import delete_secret, get_secret
+from controller.runtime import metrics
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import (
     ROTATE_ANNOTATION,
@@ -93,6 +100,8 @@ class SeedSecretStep:
                 self.name, self.condition_type, exc, object_ref=account_ref, doing="changing the password"
             ) from exc
         view, actions = run.view, list(run.actions)
+        if Action.PROMOTE_PENDING in run.done:
+            metrics.count_password_change(change_cause(facts.observation))
         if view.password is None:
             raise self._error("SeedSecretCorrupt", f"{ref}: {view.problem or 'no password'}", ref)
         # Label/annotation drift is repaired too; `apply_secret` writes nothing when all is in place.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from controller.adoption.plan import go_backend_names
 from controller.errorcodes import ErrorCode
 from controller.kube import managed_resources as mr_api
 from controller.kube import secrets as secrets_io
@@ -19,17 +20,24 @@ from controller.kube.managed_resources import (
     ObservedManagedResource,
 )
 from controller.kube.secrets import ObservedContentSecret, delete_secret
+from controller.shoot_access.names import ACCESS_SECRET
+from controller.shoot_access.secret import plan_access_secret
+from controller.shoot_health.observe import ManagedResourcesSeen
 from controller.shoot_resources import names
+from controller.shoot_resources.firewall import firewall_wanted
 from controller.shoot_resources.managed_resource import DesiredManagedResource
 from controller.shoot_resources.plan import (
     ManagedResourcePlan,
+    Retirement,
     managed_resource_patch,
     next_deletion,
     orphaned_secrets,
     plan_managed_resource,
+    plan_retirement,
 )
 from controller.shoot_resources.render import RenderedShootResources, render_shoot_resources
 from controller.shoot_resources.trident import trident_inputs
+from controller.steps import go_adoption
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.content_secrets import (
     apply_content_secret,
@@ -81,8 +89,20 @@ class ShootResourcesStep:
                 "spec.providerConfig is missing: the management LIF for Trident's backend is unknown",
                 codes=(ErrorCode.CONFIGURATION_PROBLEM,),
             )
-        inputs = trident_inputs(svm.name, ctx.provider_config, credentials, ctx.config.trident)
-        return render_shoot_resources(inputs, ctx.config.trident.operator_bundle_file)
+        inputs = trident_inputs(
+            svm.name,
+            ctx.provider_config,
+            credentials,
+            ctx.config.trident,
+            go_backend=go_backend_names(svm.comment, ctx.shoot.project_id),
+        )
+        return render_shoot_resources(
+            inputs,
+            ctx.config.trident.operator_bundle_file,
+            technical_id=ctx.shoot.technical_id,
+            shoot_webhook=ctx.config.shoot_webhook,
+            firewall=firewall_wanted(ctx.config.firewall.policy, ctx.shoot.provider_type),
+        )
 
     async def _observe(
         self, ctx: StepContext
@@ -104,10 +124,21 @@ class ShootResourcesStep:
     async def reconcile(self, ctx: StepContext) -> StepOutcome:
         rendered = self._render(ctx)
         managed, secrets = await self._observe(ctx)
+        seen = ManagedResourcesSeen(
+            ctx.namespace,
+            managed,
+            desired=tuple(d.name for d in rendered.managed_resources),
+            retired=tuple(rendered.retired),
+            access_data=next((dict(s.data) for s in secrets if s.name == ACCESS_SECRET), None),
+        )
+        ctx.state.managed_resources = seen  # the health check reads the resource manager's conditions here
         log = ctx.bind_log(step=self.name)
         actions: list[str] = []
         drift: list[str] = []
         blocked: list[tuple[str, str]] = []
+        # Adoption on: the Go extension's ManagedResources keep their objects and go first, so the resource
+        # manager never applies theirs and ours to the same objects (controller.adoption).
+        actions.extend(await go_adoption.hand_over(ctx, self.name, self.condition_type))
         for desired in rendered.managed_resources:
             plan = plan_managed_resource(desired, managed.get(desired.name), secrets)
             if plan.blocked:
@@ -115,9 +146,13 @@ class ShootResourcesStep:
                 continue
             if plan.is_empty:
                 continue
+            if plan.create_managed_resource or plan.managed_resource_patch:
+                seen.written.add(desired.name)
             done = await self._apply(ctx, desired, plan, managed.get(desired.name))
             actions.extend(done)
             drift.extend(plan.drift)
+        actions.extend(await self._ensure_shoot_access(ctx, secrets))
+        actions.extend(await self._retire(ctx, plan_retirement(rendered.retired, managed, secrets)))
         if actions:
             log.info("shoot resources updated", actions=actions, drift=drift)
             await ctx.events.normal("ShootResourcesUpdated", "; ".join(actions))
@@ -128,6 +163,13 @@ class ShootResourcesStep:
                 "; ".join(reason for _, reason in blocked),
                 object_ref=", ".join(f"ManagedResource {ctx.namespace}/{name}" for name, _ in blocked),
                 retry_after=DELETION_POLL_SECONDS,
+            )
+        if rendered.node_prep_error is not None:
+            raise self._error(
+                "ShootWebhookCaInvalid",
+                f"{rendered.node_prep_error}; the ManagedResource {names.SHOOT_WEBHOOKS_MR} is left as it is",
+                codes=(ErrorCode.RETRYABLE_CONFIGURATION_PROBLEM,),
+                object_ref=str(ctx.config.shoot_webhook.ca_file if ctx.config.shoot_webhook else ""),
             )
         if rendered.operator_error is not None:
             raise self._error(
@@ -157,6 +199,7 @@ class ShootResourcesStep:
             )
             if names.OPERATOR_MR in managed:
                 message += f"; the existing {names.OPERATOR_MR} is left in place"
+        message += f". Node preparation: {rendered.node_prep}; firewall: {rendered.firewall}"
         not_applied = [
             f"{name}: {observed.applied.reason} {observed.applied.message}".strip()
             for name, observed in sorted(managed.items())
@@ -165,6 +208,56 @@ class ShootResourcesStep:
         if not_applied:
             message += ". The resource manager reports not applied: " + "; ".join(not_applied)
         return message
+
+    async def _ensure_shoot_access(self, ctx: StepContext, secrets: list[ObservedContentSecret]) -> list[str]:
+        """The shoot-access Secret the resource manager's token requestor fills (seen in the LIST above)."""
+        plan = plan_access_secret(ACCESS_SECRET, secrets)
+        if plan.is_empty:
+            return []
+        ref = f"Secret {ctx.namespace}/{plan.name}"
+        if plan.create:
+            try:
+                await self._call(
+                    secrets_io.create_secret(
+                        ctx.api_client,
+                        ctx.namespace,
+                        plan.name,
+                        {},
+                        labels=plan.labels,
+                        annotations=plan.annotations,
+                    ),
+                    object_ref=ref,
+                    api=f"POST {secrets_io.SECRET_API}",
+                    doing="creating the shoot-access secret",
+                )
+                if ctx.state.managed_resources is not None:
+                    ctx.state.managed_resources.access_data = {}  # as created: no token yet
+                return [f"created {ref} (shoot access for the health check)"]
+            except secrets_io.SecretConflict:
+                pass  # it exists without our label (so the LIST missed it): label it, its data stays
+        await self._call(
+            secrets_io.patch_secret_metadata(
+                ctx.api_client, ctx.namespace, plan.name, plan.labels, plan.annotations
+            ),
+            object_ref=ref,
+            api=f"PATCH {secrets_io.SECRET_API}/{plan.name}",
+            doing="repairing the labels of the shoot-access secret",
+        )
+        return [f"repaired the labels and annotations of {ref}"]
+
+    async def _retire(self, ctx: StepContext, retirement: Retirement) -> list[str]:
+        """Delete ManagedResources the shoot no longer needs (their objects leave the shoot), then secrets."""
+        done: list[str] = []
+        for name in retirement.delete:
+            if await self._call(
+                mr_api.delete_managed_resource(ctx.api_client, ctx.namespace, name),
+                object_ref=f"ManagedResource {ctx.namespace}/{name}",
+                api=f"DELETE {mr_api.MR_API}/{name}",
+                doing="deleting the no longer needed",
+            ):
+                done.append(f"deleted ManagedResource {ctx.namespace}/{name} (no longer needed)")
+        done.extend(await delete_content_secrets(ctx, list(retirement.delete_secrets)))
+        return done
 
     async def _apply(
         self,

@@ -1,36 +1,25 @@
 """The project's SVM on its ONTAP cluster: created when missing, fixed in place, deleted with the last shoot.
 
-The SVM is shared by all shoots of a project, so creation and deletion hold an in-process lock per
-project (the leader is the only writer): two shoots of one project reconciled at once cannot both create
-it, and a deletion cannot race a creation.
+The SVM is shared by all shoots of a project, so changes take turns per project (the leader is the only
+writer; `controller.steps.project_turns`): two shoots of one project reconciled at once cannot both create
+it, the second comes back when the first is done instead of holding a worker, and a deletion waits for its
+turn so that it cannot race a creation.
 """
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from typing import Any
 
 from controller.errorcodes import ErrorCode
+from controller.steps import go_adoption
 from controller.steps.base import ConditionStatus, StepError, StepOutcome
 from controller.steps.context import StepContext, step_error_from_ontap
+from controller.steps.project_turns import project_turn
 from ontap.errors import OntapError
 from ontap.naming import METROCLUSTER_SUFFIX
 from ontap.provisioning import deletion
 from ontap.provisioning.reads import find_svm
 from ontap.provisioning.svm import DesiredSvm, SvmAction, decide_svm, ensure_svm
-
-_project_locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def project_lock(project_id: str) -> asyncio.Lock:
-    """The lock serialising SVM creation/deletion of one project (per event loop)."""
-    key = (id(asyncio.get_running_loop()), project_id)
-    lock = _project_locks.get(key)
-    if lock is None:
-        lock = asyncio.Lock()
-        _project_locks[key] = lock
-    return lock
 
 
 def observed_svm(ctx: StepContext) -> tuple[bool, Any]:
@@ -42,6 +31,18 @@ def observed_svm(ctx: StepContext) -> tuple[bool, Any]:
     if cluster != ctx.state.cluster:
         return False, None
     return True, observation.svm
+
+
+def svm_kept(svm_name: str, cluster: str, others: list[str]) -> tuple[str, str] | None:
+    """Pure: (reason, message) when the shoot's deletion keeps the SVM without asking ONTAP, else None
+    (then it is deleted unless it holds volumes or NVMe subsystems, which ONTAP is asked about)."""
+    object_ref = f"SVM {svm_name} on ONTAP cluster {cluster}"
+    if others:
+        return "Kept", f"{object_ref} is kept: still used by {', '.join(sorted(others))}"
+    if svm_name.endswith(METROCLUSTER_SUFFIX):
+        # The partner site's copy belongs to MetroCluster, not to one shoot: never deleted from here.
+        return "KeptMetroClusterPartner", f"{object_ref} is kept: it is a MetroCluster partner SVM"
+    return None
 
 
 class SvmStep:
@@ -64,9 +65,15 @@ class SvmStep:
             if seen and svm is not None and decide_svm(svm, desired).action is SvmAction.NOTHING:
                 drift.extend(decide_svm(svm, desired).drift)
             else:
-                async with project_lock(ctx.shoot.project_id):
-                    # Re-read under the lock: another shoot of the project may just have created it.
-                    svm, report = await ensure_svm(client, desired)
+                async with project_turn(ctx.shoot.project_id, f"changing {object_ref}"):
+                    # Re-read in our turn: another shoot of the project may just have created it.
+                    current = await find_svm(client, desired.name)
+                    # An SVM of metal-stack's Go extension is adopted (or refused) before it is judged.
+                    current, adopted = await go_adoption.adopt_svm(
+                        ctx, client, current, self.name, self.condition_type
+                    )
+                    actions.extend(adopted)
+                    svm, report = await ensure_svm(client, desired, observed=current)
                 actions.extend(report.actions)
                 drift.extend(report.drift)
         except OntapError as exc:
@@ -99,20 +106,18 @@ class SvmStep:
         cluster = ctx.state.cluster
         if cluster is None:
             return self._outcome(f"SVM {svm_name} exists on no configured ONTAP cluster", "NotFound")
-        others: list[str] = ctx.state.other_project_shoots or []
         object_ref = f"SVM {svm_name} on ONTAP cluster {cluster}"
-        if others:
-            message = f"{object_ref} is kept: still used by {', '.join(sorted(others))}"
-            await ctx.events.normal("SvmKept", message)
-            return self._outcome(message, "Kept")
-        if svm_name.endswith(METROCLUSTER_SUFFIX):
-            # The partner site's copy belongs to MetroCluster, not to one shoot: never deleted from here.
-            message = f"{object_ref} is kept: it is a MetroCluster partner SVM"
-            await ctx.events.warning("SvmKept", message)
-            return self._outcome(message, "KeptMetroClusterPartner")
+        kept = svm_kept(svm_name, cluster, ctx.state.other_project_shoots or [])
+        if kept is not None:
+            reason, message = kept
+            if reason == "Kept":
+                await ctx.events.normal("SvmKept", message)
+            else:
+                await ctx.events.warning("SvmKept", message)
+            return self._outcome(message, reason)
         client = ctx.client()
         try:
-            async with project_lock(ctx.shoot.project_id):
+            async with project_turn(ctx.shoot.project_id, f"deleting {object_ref}", wait=True):
                 svm = ctx.state.svm
                 if svm is None:
                     svm = await find_svm(client, svm_name)

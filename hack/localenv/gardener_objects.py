@@ -29,8 +29,14 @@ def requested_ips(config: dict[str, Any]) -> set[str]:
     return {addresses["managementLif"], *addresses["dataLifs"]}
 
 
-def cluster_object(namespace: str, project_id: str) -> dict[str, Any]:
-    """Gardener's Cluster for the shoot whose seed namespace is `namespace`, in project `project_id`."""
+def cluster_object(namespace: str, project_id: str, provider_type: str = "") -> dict[str, Any]:
+    """Gardener's Cluster for the shoot whose seed namespace is `namespace`, in project `project_id`.
+
+    `provider_type` sets the shoot's `spec.provider.type` (`metal`: behind metal-stack's firewall).
+    """
+    spec: dict[str, Any] = {"purpose": "evaluation"}
+    if provider_type:
+        spec["provider"] = {"type": provider_type}
     return {
         "apiVersion": f"{GROUP}/{VERSION}",
         "kind": "Cluster",
@@ -47,7 +53,7 @@ def cluster_object(namespace: str, project_id: str) -> dict[str, Any]:
                     "uid": f"uid-{namespace}",
                     "annotations": {PROJECT_ANNOTATION: project_id},
                 },
-                "spec": {"purpose": "evaluation"},
+                "spec": spec,
                 "status": {"technicalID": namespace},
             },
         },

@@ -209,12 +209,15 @@ class LocalKubeApiServer:
         *,
         bin_dir: Path | None = None,
         crd_dir: Path = CRD_DIR,
+        apiserver_args: Iterable[str] = (),
     ) -> None:
         self._owns_workdir = workdir is None
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="ontap-kube-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._bin_dir = bin_dir
         self.crd_dir = crd_dir
+        # Extra kube-apiserver flags (e.g. the shoot's `--api-audiences`), appended after the defaults.
+        self.apiserver_args = list(apiserver_args)
         self.token = secrets.token_hex(24)
         self.server = ""
         self.etcd_url = ""
@@ -381,7 +384,11 @@ class LocalKubeApiServer:
                 "--enable-priority-and-fairness=false",
                 "--endpoint-reconciler-type=none",
                 "--profiling=false",
+                # As Gardener runs shoot apiservers (pkg/component/kubernetes/apiserver/deployment.go):
+                # Trident's node plugin and the nvme-tcp init container are privileged.
+                "--allow-privileged=true",
                 "--v=1",
+                *self.apiserver_args,
             ],
             detach,
         )
@@ -502,7 +509,8 @@ class LocalKubeApiServer:
         list_path = f"/apis/{spec['group']}/{version}{scope_path}/{spec['names']['plural']}"
         while True:
             current = self.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
-            conditions = {c["type"]: c["status"] for c in current.get("status", {}).get("conditions", [])}
+            reported = (current.get("status") or {}).get("conditions") or []
+            conditions = {c["type"]: c["status"] for c in reported}
             if conditions.get("Established") == "True":
                 with contextlib.suppress(KubeApiError):
                     self.request("GET", list_path)

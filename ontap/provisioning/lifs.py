@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -95,24 +95,34 @@ def desired_specs(desired: DesiredLifs) -> list[LifSpec]:
     return specs
 
 
-def decide_lifs(desired: DesiredLifs, interfaces: Sequence[IpInterfaceInfo]) -> LifPlan:
+def decide_lifs(
+    desired: DesiredLifs,
+    interfaces: Sequence[IpInterfaceInfo],
+    *,
+    adopted: Mapping[str, str] | None = None,
+) -> LifPlan:
     """What to create, fix in place, and report, from the SVM's interfaces alone (pure).
 
     A LIF of ours holding another IP, an IP held by a LIF of another name, and LIFs that are not
     ours are reported as drift and left alone: moving an address under a running shoot is not
-    a repair this extension makes on its own.
+    a repair this extension makes on its own. `adopted` maps LIF names of an adopted SVM to the
+    service policy of their role (e.g. `managementlif` -> `default-management`): such a LIF
+    holding a wanted IP with that role is recognised by its address and kept under its name.
     """
     by_name = {i.name: i for i in interfaces}
     by_ip = {i.ip: i for i in interfaces if i.ip is not None}
     specs = desired_specs(desired)
     ours = {s.name for s in specs}
+    adopted = adopted or {}
     missing: list[LifSpec] = []
     fixes: list[LifFix] = []
     drift: list[str] = []
     for spec in specs:
         current = by_name.get(spec.name)
+        holder = by_ip.get(spec.ip) if current is None else None
+        if holder is not None and adopted.get(holder.name) == spec.service_policy:
+            current, holder = holder, None  # an adopted LIF, recognised by its address, kept under its name
         if current is None:
-            holder = by_ip.get(spec.ip)
             if holder is not None:
                 drift.append(
                     f"IP {spec.ip} wanted for LIF {spec.name} is held by LIF {holder.name} (left alone)"
@@ -126,7 +136,7 @@ def decide_lifs(desired: DesiredLifs, interfaces: Sequence[IpInterfaceInfo]) -> 
         policy = spec.service_policy if current.service_policy != spec.service_policy else None
         enable = current.enabled is False
         if policy or enable:
-            fixes.append(LifFix(spec.name, current.uuid, service_policy=policy, enable=enable))
+            fixes.append(LifFix(current.name, current.uuid, service_policy=policy, enable=enable))
     wanted_ips = {s.ip for s in specs}
     for interface in interfaces:
         if interface.name not in ours and interface.ip not in wanted_ips:
@@ -158,6 +168,7 @@ async def ensure_lifs(
     desired: DesiredLifs,
     *,
     observed_interfaces: Sequence[IpInterfaceInfo] | None = None,
+    adopted: Mapping[str, str] | None = None,
 ) -> StepReport:
     """Make sure the SVM's LIFs exist as desired; pass `observed_interfaces` to reuse this pass's read.
 
@@ -168,7 +179,7 @@ async def ensure_lifs(
     interfaces = (
         list(observed_interfaces) if observed_interfaces is not None else await list_interfaces(client, svm)
     )
-    plan = decide_lifs(desired, interfaces)
+    plan = decide_lifs(desired, interfaces, adopted=adopted)
     report.observed = f"{len(interfaces)} interfaces"
     report.drift.extend(plan.drift)
     if plan.missing:
@@ -177,7 +188,7 @@ async def ensure_lifs(
         if failure is not None:
             # A create's answer was lost or collided: what exists now decides, not the error.
             interfaces = await list_interfaces(client, svm)
-            replan = decide_lifs(desired, interfaces)
+            replan = decide_lifs(desired, interfaces, adopted=adopted)
             lost = {c.spec.name for c in creates} - {s.name for s in replan.missing}
             done = {a.split()[2] for a in report.actions}
             for name in sorted(lost - done):

@@ -234,6 +234,23 @@ async def _fix(
     return fresh
 
 
+async def mark_svm(client: OntapClient, svm: SvmInfo, comment: str) -> SvmInfo:
+    """Write the ownership marker into the SVM's comment; nothing else of the SVM is changed.
+
+    Used to adopt an SVM another extension made; safe to repeat (the same comment again).
+    """
+    await _patch_svm(client, svm, {"comment": comment})
+    fresh = await find_svm(client, svm.name)
+    if fresh is None:
+        raise OntapTransient(
+            "SVM vanished while its ownership marker was written",
+            cluster=client.name,
+            endpoint=client.endpoint,
+            target=f"svm {svm.name}",
+        )
+    return fresh
+
+
 async def _patch_svm(client: OntapClient, svm: SvmInfo, patch: dict[str, object]) -> None:
     operation = f"PATCH /api/svm/svms/{svm.uuid}"
     target = f"svm {svm.name}"

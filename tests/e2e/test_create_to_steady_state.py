@@ -102,6 +102,8 @@ async def test_create_succeeds_and_steady_state_is_cheap(kube: Any, fake_ontap: 
             "AccountReady": "True",
             "SeedSecretReady": "True",
             "ShootResourcesReady": "True",
+            # No shoot access here (no generic token kubeconfig, no shoot-access Secret): not yet known.
+            "SystemComponentsHealthy": "Unknown",
         }
 
         secret = await k8s.CoreV1Api(kube.api_client).read_namespaced_secret("ontap-svm-credentials", ns)

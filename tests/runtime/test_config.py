@@ -100,6 +100,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.trident.storage_driver == "ontap-san"
     assert config.trident.san_type == "nvme"
     assert config.trident.operator_bundle_file is None
+    assert config.trident.namespace == "kube-system"
     assert [sc.name for sc in config.trident.storage_classes] == ["ontap-gold"]
     assert config.trident.storage_classes[0].default
     assert config.seed_secret_name == "ontap-svm-credentials"
@@ -176,6 +177,8 @@ def test_python_names_work_too() -> None:
         (minimal(leaderElection={"leaseName": ""}), "leaderElection.leaseName:"),
         (minimal(heartbeat={"renewInterval": "often"}), "heartbeat.renewInterval:"),
         (minimal(trident={"sanType": "smb"}), "trident.sanType:"),
+        (minimal(trident={"namespace": "Trident_NS"}), "trident.namespace:"),
+        (minimal(trident={"namespace": ""}), "trident.namespace:"),
         (minimal(trident={"operatorBundleFile": "/does/not/exist.yaml"}), "trident.operatorBundleFile:"),
         (minimal(trident={"storageClasses": [{"name": "a"}, {"name": "a"}]}), "trident.storageClasses:"),
         (minimal(trident={"storageClasses": [{"default": True}]}), "trident.storageClasses.0.name:"),

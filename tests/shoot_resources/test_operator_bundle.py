@@ -20,8 +20,8 @@ def test_sample_bundle_has_namespace_service_account_and_deployment() -> None:
     kinds = sorted((o["kind"], o["metadata"]["name"]) for o in load_operator_bundle(SAMPLE_BUNDLE))
     assert kinds == [
         ("Deployment", "trident-operator"),
-        ("Namespace", "trident"),
         ("ServiceAccount", "trident-operator"),
+        ("TridentOrchestrator", "trident"),
     ]
 
 

@@ -17,8 +17,16 @@ from controller.shoot_resources.managed_resource import (
     manifest_key,
 )
 from controller.shoot_resources.render import render_shoot_resources
-from controller.shoot_resources.trident import render_backend, render_credentials
-from tests.shoot_resources.helpers import PASSWORD, SAMPLE_BUNDLE, SVM, inputs
+from controller.shoot_resources.trident import render_backend, render_credentials, trident_inputs
+from tests.shoot_resources.helpers import (
+    PASSWORD,
+    SAMPLE_BUNDLE,
+    SVM,
+    controller_config,
+    credentials,
+    inputs,
+    provider_config,
+)
 
 
 def objects_of(desired: DesiredManagedResource) -> dict[str, dict]:
@@ -31,7 +39,7 @@ def test_credentials_secret_lands_in_trident_namespace_with_username_and_passwor
     desired = render_credentials(inputs())
     assert desired.name == "extension-ontap-trident-credentials"
     secret = objects_of(desired)["Secret/ontap-svm-credentials"]
-    assert secret["metadata"]["namespace"] == "trident"
+    assert secret["metadata"]["namespace"] == "kube-system"
     decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     assert decoded == {"username": "shoot--p1--s1", "password": PASSWORD}
 
@@ -39,7 +47,7 @@ def test_credentials_secret_lands_in_trident_namespace_with_username_and_passwor
 def test_backend_config_names_svm_lif_driver_and_credentials() -> None:
     tbc = objects_of(render_backend(inputs()))[f"TridentBackendConfig/ontap-{SVM}"]
     assert tbc["apiVersion"] == "trident.netapp.io/v1"
-    assert tbc["metadata"] == {"name": f"ontap-{SVM}", "namespace": "trident"}
+    assert tbc["metadata"] == {"name": f"ontap-{SVM}", "namespace": "kube-system"}
     assert tbc["spec"] == {
         "version": 1,
         "backendName": f"ontap-{SVM}",
@@ -55,7 +63,11 @@ def test_backend_config_names_svm_lif_driver_and_credentials() -> None:
 def test_default_storage_class_is_ontap_gold_provisioned_by_trident() -> None:
     sc = objects_of(render_backend(inputs()))["StorageClass/ontap-gold"]
     assert sc["provisioner"] == "csi.trident.netapp.io"
-    assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert sc["metadata"]["annotations"] == {
+        "storageclass.kubernetes.io/is-default-class": "true",
+        # Parameters are immutable: the resource manager replaces a class of this name with others.
+        "resources.gardener.cloud/delete-on-invalid-update": "true",
+    }
     assert sc["parameters"] == {"backendType": "ontap-san", "csi.storage.k8s.io/fstype": "ext4"}
     assert sc["reclaimPolicy"] == "Delete"
     assert sc["allowVolumeExpansion"] is True
@@ -82,7 +94,7 @@ def test_luks_storage_class_selects_an_encrypted_pool() -> None:
     assert {"labels": {"luks": "true"}, "defaults": {"luksEncryption": "true"}} in pools
     gold, luks = objects["StorageClass/ontap-gold"], objects["StorageClass/ontap-luks"]
     assert gold["parameters"]["selector"] == "luks=false"
-    assert "annotations" not in luks["metadata"]
+    assert luks["metadata"]["annotations"] == {"resources.gardener.cloud/delete-on-invalid-update": "true"}
     assert luks["reclaimPolicy"] == "Retain"
     assert luks["parameters"]["selector"] == "luks=true"
     assert luks["parameters"]["csi.storage.k8s.io/node-stage-secret-name"] == "luks-${pvc.name}"
@@ -201,3 +213,28 @@ def test_duplicate_object_is_refused() -> None:
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "x"}}
     with pytest.raises(ManifestError, match="appears twice"):
         desired_managed_resource("mr", [obj, obj], "")
+
+
+def test_on_an_svm_adopted_from_the_go_extension_the_backend_takes_the_go_names() -> None:
+    """Trident updates a backend in place when its TridentBackendConfig keeps name and backendName."""
+    adopted = trident_inputs(
+        SVM,
+        provider_config("127.0.0.10"),
+        credentials(PASSWORD),
+        controller_config().trident,
+        go_backend=(f"ontap-{SVM}-backend", f"ontap-{SVM}"),
+    )
+    tbc = objects_of(render_backend(adopted))[f"TridentBackendConfig/ontap-{SVM}-backend"]
+    assert tbc["metadata"] == {"name": f"ontap-{SVM}-backend", "namespace": "kube-system"}
+    assert tbc["spec"]["backendName"] == f"ontap-{SVM}"
+    assert tbc["spec"]["credentials"] == {"name": "ontap-svm-credentials"}
+    assert tbc["spec"]["deletionPolicy"] == "retain"
+
+
+def test_tridents_namespace_comes_from_the_configuration() -> None:
+    trident = controller_config().trident.model_copy(update={"namespace": "t1"})
+    rendered = trident_inputs(SVM, provider_config("127.0.0.10"), credentials(PASSWORD), trident)
+    namespaced = [
+        o for d in (render_credentials(rendered), render_backend(rendered)) for o in objects_of(d).values()
+    ]
+    assert {o["metadata"].get("namespace") for o in namespaced} == {"t1", None}  # None: StorageClasses

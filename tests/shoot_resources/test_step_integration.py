@@ -123,7 +123,18 @@ async def test_first_pass_creates_managed_resources_and_their_secrets(bed: Bed) 
     assert outcome.status is ConditionStatus.TRUE
     assert outcome.changed
     assert bed.counter.write_requests() == [("POST", "managedresources"), ("POST", "secrets")]
-    assert bed.counter.writes == 6
+    # Three content secrets, three ManagedResources, and the shoot-access Secret for the health check.
+    assert bed.counter.writes == 7
+    access = await k8s.CoreV1Api(bed.kube.api_client).read_namespaced_secret(
+        "shoot-access-extension-ontap", bed.kube.namespace
+    )
+    assert access.metadata.labels["resources.gardener.cloud/purpose"] == "token-requestor"
+    assert access.metadata.labels["resources.gardener.cloud/class"] == "shoot"
+    assert access.metadata.annotations == {
+        "serviceaccount.resources.gardener.cloud/name": "extension-ontap",
+        "serviceaccount.resources.gardener.cloud/namespace": "kube-system",
+    }
+    assert not access.data
     mrs = await bed.managed_resources()
     secrets = await bed.secrets()
     assert set(mrs) == ALL_MRS
@@ -140,11 +151,11 @@ async def test_first_pass_creates_managed_resources_and_their_secrets(bed: Bed) 
     credentials_secret = secrets[mrs[names.CREDENTIALS_MR]["spec"]["secretRefs"][0]["name"]]
     (shoot_secret,) = decoded_manifests(credentials_secret)
     assert base64.b64decode(shoot_secret["data"]["password"]).decode() == PASSWORD
-    assert shoot_secret["metadata"] == {"name": "ontap-svm-credentials", "namespace": "trident"}
+    assert shoot_secret["metadata"] == {"name": "ontap-svm-credentials", "namespace": "kube-system"}
     kinds = {
         m["kind"] for m in decoded_manifests(secrets[mrs[names.BACKEND_MR]["spec"]["secretRefs"][0]["name"]])
     }
-    assert kinds == {"TridentBackendConfig", "StorageClass"}
+    assert kinds == {"TridentBackendConfig", "StorageClass", "Role", "RoleBinding"}
     for _, reason, message in bed.events.items:
         assert PASSWORD not in message, reason
 

@@ -50,6 +50,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "ontap.credentialsDir" -}}/etc/ontap-extension/credentials{{- end -}}
 {{- define "ontap.caDir" -}}/etc/ontap-extension/ca{{- end -}}
 {{- define "ontap.tridentDir" -}}/etc/ontap-extension/trident{{- end -}}
+{{- define "ontap.webhookDir" -}}/etc/ontap-extension/webhook-tls{{- end -}}
 
 {{/* The controller configuration file (see values.yaml `config`): values.config plus what the chart owns. */}}
 {{- define "ontap.config" -}}
@@ -81,6 +82,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ = set $config "heartbeat" $heartbeat -}}
 {{- $_ = set $config "healthPort" (int .Values.ports.health) -}}
 {{- $_ = set $config "metricsPort" (int .Values.ports.metrics) -}}
+{{- if .Values.shootWebhook.enabled -}}
+{{- if not .Values.shootWebhook.tlsSecret -}}{{- fail "shootWebhook.tlsSecret: name the Secret with tls.crt, tls.key and ca.crt" -}}{{- end -}}
+{{- $dir := include "ontap.webhookDir" . -}}
+{{- $url := printf "https://%s.%s:%d" (include "ontap.name" .) .Release.Namespace (int .Values.shootWebhook.servicePort) -}}
+{{- $_ = set $config "shootWebhook" (dict "port" (int .Values.ports.webhook) "certFile" (printf "%s/tls.crt" $dir) "keyFile" (printf "%s/tls.key" $dir) "caFile" (printf "%s/ca.crt" $dir) "url" $url "failurePolicy" .Values.shootWebhook.failurePolicy) -}}
+{{- end -}}
+{{- if .Values.images -}}
+{{- $_ = set $config "images" .Values.images -}}
+{{- end -}}
 {{- if .Values.trident.operatorBundle -}}
 {{- $trident := deepCopy (default (dict) .Values.config.trident) -}}
 {{- $_ = set $trident "operatorBundleFile" (printf "%s/bundle.yaml" (include "ontap.tridentDir" .)) -}}
