@@ -83,6 +83,15 @@ def go_backend_names(comment: str | None, project_id: str) -> tuple[str, str] | 
     return go.backend_config_name(project_id), go.backend_name(project_id)
 
 
+def go_credentials_secret_name(comment: str | None, project_id: str, technical_id: str) -> str | None:
+    """The shoot Secret the Go extension's backend reads (`kube-system/<its seed secret name>`,
+    charts/trident/resources/secrets/svm-shoot-secret.yaml.tpl), which ours takes over by name on an SVM
+    adopted from it, so no copy of an old password stays behind in the shoot; None for an SVM we made."""
+    if not is_adopted_from_go(comment):
+        return None
+    return go.seed_secret_name(project_id, technical_id)
+
+
 def adopted_lifs(comment: str | None, data_count: int) -> dict[str, str]:
     """The Go extension's LIF names (with their role's service policy) that count as an adopted SVM's own."""
     return go.lif_roles(data_count) if is_adopted_from_go(comment) else {}

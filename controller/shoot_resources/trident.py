@@ -44,6 +44,7 @@ class TridentInputs(BaseModel):
     namespace: str
     backend_config_name: str  # the TridentBackendConfig's name
     backend_name: str  # its `spec.backendName`, Trident's name of the backend
+    credentials_secret: str = names.SHOOT_CREDENTIALS_SECRET  # the Secret the backend reads
 
     @property
     def is_san(self) -> bool:
@@ -72,11 +73,13 @@ def trident_inputs(
     trident: TridentConfig,
     *,
     go_backend: tuple[str, str] | None = None,
+    go_credentials_secret: str | None = None,
 ) -> TridentInputs:
     """The shoot's providerConfig (which may override driver and SAN type) over the controller defaults.
 
     `go_backend` is (TridentBackendConfig name, backendName) of the backend metal-stack's Go extension
-    made, for an SVM adopted from it: ours takes both names over (docs/migration-from-go-extension.md).
+    made, for an SVM adopted from it: ours takes both names over (docs/migration-from-go-extension.md),
+    and likewise the name of the credentials Secret it reads (`go_credentials_secret`).
     """
     ours = names.backend_name(svm_name)
     config_name, backend = go_backend if go_backend is not None else (ours, ours)
@@ -84,6 +87,7 @@ def trident_inputs(
         namespace=trident.namespace,
         backend_config_name=config_name,
         backend_name=backend,
+        credentials_secret=go_credentials_secret or names.SHOOT_CREDENTIALS_SECRET,
         svm_name=svm_name,
         management_lif=provider_config.management_lif,
         data_lifs=tuple(provider_config.data_lifs),
@@ -104,7 +108,7 @@ def credentials_secret(inputs: TridentInputs) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": names.SHOOT_CREDENTIALS_SECRET, "namespace": inputs.namespace},
+        "metadata": {"name": inputs.credentials_secret, "namespace": inputs.namespace},
         "type": "Opaque",
         "data": {"username": _b64(inputs.username), "password": _b64(inputs.password.get_secret_value())},
     }
@@ -118,7 +122,7 @@ def backend_config(inputs: TridentInputs) -> dict[str, Any]:
         "storageDriverName": inputs.storage_driver,
         "managementLIF": str(inputs.management_lif),
         "svm": inputs.svm_name,
-        "credentials": {"name": names.SHOOT_CREDENTIALS_SECRET},
+        "credentials": {"name": inputs.credentials_secret},
         "deletionPolicy": "retain",
     }
     if inputs.storage_driver == "ontap-san":
@@ -171,7 +175,7 @@ def render_credentials(inputs: TridentInputs) -> DesiredManagedResource:
     return desired_managed_resource(
         names.CREDENTIALS_MR,
         [credentials_secret(inputs)],
-        f"Secret {inputs.namespace}/{names.SHOOT_CREDENTIALS_SECRET}",
+        f"Secret {inputs.namespace}/{inputs.credentials_secret}",
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from controller.adoption.plan import go_backend_names
+from controller.adoption.plan import go_backend_names, go_credentials_secret_name
 from controller.errorcodes import ErrorCode
 from controller.kube import managed_resources as mr_api
 from controller.kube import secrets as secrets_io
@@ -95,6 +95,9 @@ class ShootResourcesStep:
             credentials,
             ctx.config.trident,
             go_backend=go_backend_names(svm.comment, ctx.shoot.project_id),
+            go_credentials_secret=go_credentials_secret_name(
+                svm.comment, ctx.shoot.project_id, ctx.shoot.technical_id
+            ),
         )
         return render_shoot_resources(
             inputs,

@@ -111,14 +111,19 @@ class GoSwitch:
         (tbc,) = [d for d in documents if d["kind"] == "TridentBackendConfig"]
         return dict(tbc)
 
-    async def shoot_secret_password(self) -> str:
-        """The password in the shoot Secret that our credentials ManagedResource carries."""
+    async def shoot_secret(self) -> dict[str, Any]:
+        """The shoot Secret that our credentials ManagedResource carries (its manifest)."""
         mr = (await self.managed_resources())[our_names.CREDENTIALS_MR]
         ref = mr["spec"]["secretRefs"][0]["name"]
         stored = await get_secret(self.bed.api_client, self.shoot.namespace, ref)
         assert stored is not None
         (manifest,) = stored.data.values()
-        secret = yaml.safe_load(manifest)
+        secret: dict[str, Any] = yaml.safe_load(manifest)
+        return secret
+
+    async def shoot_secret_password(self) -> str:
+        """The password in the shoot Secret that our credentials ManagedResource carries."""
+        secret = await self.shoot_secret()
         return base64.b64decode(secret["data"]["password"]).decode()
 
 

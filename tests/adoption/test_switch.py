@@ -58,7 +58,8 @@ async def assert_go_backend_taken_over(switch: GoSwitch) -> None:
         "namespace": our_names.DEFAULT_TRIDENT_NAMESPACE,
     }
     assert tbc["spec"]["backendName"] == go.backend_name(switch.shoot.project_id)
-    assert tbc["spec"]["credentials"] == {"name": our_names.SHOOT_CREDENTIALS_SECRET}
+    # The Secret the Go backend read is taken over by name: no copy of an old password stays behind.
+    assert tbc["spec"]["credentials"] == {"name": switch.go.seed_secret_name}
     assert tbc["spec"]["deletionPolicy"] == "retain"
 
 
@@ -103,6 +104,9 @@ async def test_switch_adopts_everything_and_changes_no_password(switch_bed: Shoo
     secret = await switch.our_secret()
     assert secret == {"username": switch.go.username, "password": GO_PASSWORD}
     assert await switch.shoot_secret_password() == GO_PASSWORD
+    # ... in the Secret the Go backend reads, taken over by name: no stale copy stays in the shoot.
+    shoot_secret = await switch.shoot_secret()
+    assert shoot_secret["metadata"] == {"name": switch.go.seed_secret_name, "namespace": "kube-system"}
     assert await login(switch, GO_PASSWORD)
     assert result.state is not None and result.state["accountName"] == switch.go.username
 

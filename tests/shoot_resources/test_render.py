@@ -223,11 +223,15 @@ def test_on_an_svm_adopted_from_the_go_extension_the_backend_takes_the_go_names(
         credentials(PASSWORD),
         controller_config().trident,
         go_backend=(f"ontap-{SVM}-backend", f"ontap-{SVM}"),
+        go_credentials_secret=f"{SVM}-p1--s1-credentials",
     )
     tbc = objects_of(render_backend(adopted))[f"TridentBackendConfig/ontap-{SVM}-backend"]
     assert tbc["metadata"] == {"name": f"ontap-{SVM}-backend", "namespace": "kube-system"}
     assert tbc["spec"]["backendName"] == f"ontap-{SVM}"
-    assert tbc["spec"]["credentials"] == {"name": "ontap-svm-credentials"}
+    # The Go backend's Secret is taken over by name too, so it never keeps an old password.
+    assert tbc["spec"]["credentials"] == {"name": f"{SVM}-p1--s1-credentials"}
+    secret = objects_of(render_credentials(adopted))[f"Secret/{SVM}-p1--s1-credentials"]
+    assert secret["metadata"]["namespace"] == "kube-system"
     assert tbc["spec"]["deletionPolicy"] == "retain"
 
 
