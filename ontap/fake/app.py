@@ -79,9 +79,12 @@ async def _sync_lifs(request: web.Request, fake: FakeOntap) -> None:
     """A management LIF may have come or gone with this request: serve exactly the current ones."""
     listeners = request.app.get(LISTENERS_KEY)
     if listeners is not None:
-        with fake.lock:
-            addresses = management_lifs(fake.state)
-        await listeners.sync(addresses)
+
+        def current() -> frozenset[str]:
+            with fake.lock:
+                return frozenset(management_lifs(fake.state))
+
+        await listeners.sync_current(current)
 
 
 def _local_address(request: web.Request) -> str | None:

@@ -10,8 +10,9 @@ Addresses outside loopback are never bound: nothing on this machine may answer f
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import structlog
 from aiohttp import web
@@ -60,6 +61,8 @@ class LifListeners:
         self._ca = ca
         self._cluster_host = cluster_host
         self._sites: dict[str, web.TCPSite] = {}
+        # Requests that change LIFs sync concurrently; one at a time, or two would bind one address.
+        self._syncing = asyncio.Lock()
         # Addresses a test cut off from the seed: the LIF exists, but nothing answers there.
         self.unreachable: set[str] = set()
 
@@ -70,9 +73,20 @@ class LifListeners:
 
     async def sync(self, addresses: Iterable[str]) -> None:
         """Serve exactly the loopback addresses among `addresses` (besides the cluster address)."""
-        wanted = {
-            a for a in addresses if is_loopback(a) and a != self._cluster_host and a not in self.unreachable
-        }
+        await self.sync_current(lambda: addresses)
+
+    async def sync_current(self, current: Callable[[], Iterable[str]]) -> None:
+        """Like `sync`, with the addresses read by `current` once it is this call's turn (so a sync that
+        waited never applies an older view over a newer one)."""
+        async with self._syncing:
+            wanted = {
+                a
+                for a in current()
+                if is_loopback(a) and a != self._cluster_host and a not in self.unreachable
+            }
+            await self._sync(wanted)
+
+    async def _sync(self, wanted: set[str]) -> None:
         for address in sorted(set(self._sites) - wanted):
             await self._sites.pop(address).stop()
             self._drop_connections(address)
