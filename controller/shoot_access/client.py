@@ -59,12 +59,20 @@ class ShootClient:
                     raise ShootReadError(
                         f"{where} answered HTTP {response.status} {response.reason}", response.status
                     )
-                body = await response.content.read(MAX_RESPONSE_BYTES + 1)
+                # `read(n)` returns what has arrived so far; an answer in several chunks is read to its end.
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        break
+                    chunks.append(chunk)
+                body = b"".join(chunks)
         except TimeoutError:
             raise ShootReadError(f"{where}: no answer within {self._timeout:g}s") from None
         except aiohttp.ClientError as exc:
             raise ShootReadError(f"{where}: {type(exc).__name__}: {exc}") from None
-        if len(body) > MAX_RESPONSE_BYTES:
+        if size > MAX_RESPONSE_BYTES:
             raise ShootReadError(f"{where}: answer larger than {MAX_RESPONSE_BYTES} bytes")
         try:
             obj = json.loads(body)
