@@ -284,10 +284,9 @@ async def _reconcile(ctx: StepContext, report: ShootReport) -> None:
     _plan_credentials(ctx, report, svm, view, plan.actions, plan.reason, account)
     if plan.clears_rotation and ctx.rotation_requested:
         report.changes.append(
-            Change(
+            Change.write(
                 "seed-secret",
                 "kubernetes",
-                "PATCH",
                 f"PATCH {EXTENSIONS_API}/{report.extension.split('/', 1)[1]}".format(ns=report.namespace),
                 f"Extension {report.extension}",
                 f"remove the annotation {ROTATE_ANNOTATION}",
@@ -324,10 +323,9 @@ def _plan_svm(report: ShootReport, svm: SvmInfo | None, desired: Any, svm_ref: s
             report.changes.append(Change("svm", "ontap", "PATCH", api, svm_ref, ", ".join(fixes)))
         if plan.enable_nvme:
             report.changes.append(
-                Change(
+                Change.write(
                     "svm",
                     "ontap",
-                    "POST",
                     "POST /api/protocols/nvme/services",
                     f"NVMe service of {svm_ref}",
                     "NVMe is not enabled",
@@ -349,10 +347,9 @@ def _plan_lifs(
     plan = decide_lifs(desired_lifs(ctx.provider_config), interfaces or ())
     for spec in plan.missing:
         report.changes.append(
-            Change(
+            Change.write(
                 "lifs",
                 "ontap",
-                "POST",
                 "POST /api/network/ip/interfaces",
                 f"LIF {spec.name} {spec.ip} of SVM {svm_name}",
                 "it does not exist",
@@ -368,10 +365,9 @@ def _plan_lifs(
             if part
         )
         report.changes.append(
-            Change(
+            Change.write(
                 "lifs",
                 "ontap",
-                "PATCH",
                 f"PATCH /api/network/ip/interfaces/{fix.uuid}",
                 f"LIF {fix.name} of SVM {svm_name}",
                 what,
@@ -404,18 +400,16 @@ def _password_verdict(
 def _secret_change(ctx: StepContext, exists: bool, why: str) -> Change:
     name = ctx.config.seed_secret_name
     if exists:
-        return Change(
+        return Change.write(
             "seed-secret",
             "kubernetes",
-            "PUT",
             f"PUT {SECRETS_API}/{name}".format(ns=ctx.namespace),
             secret_ref(ctx),
             why,
         )
-    return Change(
+    return Change.write(
         "seed-secret",
         "kubernetes",
-        "POST",
         f"POST {SECRETS_API}".format(ns=ctx.namespace),
         secret_ref(ctx),
         why,
@@ -449,10 +443,9 @@ def _plan_credentials(
             )
         elif action is Action.SET_PASSWORD_TO_PENDING:
             report.changes.append(
-                Change(
+                Change.write(
                     step,
                     "ontap",
-                    "PATCH",
                     f"PATCH {account_path}",
                     account_ref,
                     f"set the staged password: {reason}",
@@ -469,10 +462,9 @@ def _plan_credentials(
         and not decide_account(account, role_only_account(username)).nothing_to_do
     ):
         report.changes.append(
-            Change(
+            Change.write(
                 "account",
                 "ontap",
-                "PATCH",
                 f"PATCH {account_path}",
                 account_ref,
                 "role, lock or applications drifted",
@@ -509,10 +501,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
             secret_ref_ = f"Secret {ns}/{names.secret_name_prefix(desired.name)}<hash of the new content>"
         if plan.recreate_secret:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "DELETE",
                     f"DELETE {SECRETS_API}/{plan.secret_name}".format(ns=ns),
                     secret_ref_,
                     why,
@@ -520,10 +511,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
             )
         if plan.create_secret or plan.recreate_secret:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "POST",
                     f"POST {SECRETS_API}".format(ns=ns),
                     secret_ref_,
                     f"content of {mr_ref}",
@@ -531,10 +521,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
             )
         if plan.secret_labels:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "PATCH",
                     f"PATCH {SECRETS_API}/{plan.secret_name}".format(ns=ns),
                     secret_ref_,
                     "labels drifted",
@@ -542,10 +531,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
             )
         if plan.create_managed_resource:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "POST",
                     f"POST {mr_api.MR_API}".format(namespace=ns),
                     mr_ref,
                     "it does not exist",
@@ -553,10 +541,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
             )
         if plan.managed_resource_patch:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "PATCH",
                     f"PATCH {mr_api.MR_API}/{desired.name}".format(namespace=ns),
                     mr_ref,
                     why,
@@ -564,10 +551,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
             )
         for stale in plan.delete_secrets:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "DELETE",
                     f"DELETE {SECRETS_API}/{stale}".format(ns=ns),
                     f"Secret {ns}/{stale}",
                     "superseded content",
@@ -577,10 +563,9 @@ async def _plan_shoot_resources(ctx: StepContext, report: ShootReport, *, new_pa
     access_ref = f"Secret {ns}/{access.name}"
     if access.create:
         report.changes.append(
-            Change(
+            Change.write(
                 step.name,
                 "kubernetes",
-                "POST",
                 f"POST {SECRETS_API}".format(ns=ns),
                 access_ref,
                 "shoot access",
@@ -614,10 +599,9 @@ async def _deletion(ctx: StepContext, report: ShootReport) -> None:
     while (phase := next_deletion(remaining)) is not None:
         for name in phase.delete:
             report.changes.append(
-                Change(
+                Change.write(
                     step.name,
                     "kubernetes",
-                    "DELETE",
                     f"DELETE {mr_api.MR_API}/{name}".format(namespace=ns),
                     f"ManagedResource {ns}/{name}",
                     "the shoot is deleted",
@@ -631,10 +615,9 @@ async def _deletion(ctx: StepContext, report: ShootReport) -> None:
         remaining = {k: v for k, v in remaining.items() if k not in phase.waiting_for}
     for content in orphaned_secrets(secrets, set(terminating)):
         report.changes.append(
-            Change(
+            Change.write(
                 step.name,
                 "kubernetes",
-                "DELETE",
                 f"DELETE {SECRETS_API}/{content.name}".format(ns=ns),
                 content.ref,
                 "its ManagedResource is gone",
@@ -678,10 +661,9 @@ async def _deletion(ctx: StepContext, report: ShootReport) -> None:
     if account is not None:
         report.ontap.account = {"name": account.name, "role": account.role, "locked": account.locked}
     report.changes.append(
-        Change(
+        Change.write(
             "account",
             "ontap",
-            "DELETE",
             f"DELETE {path}",
             account_ref,
             "the shoot is deleted" if account is not None else "already gone (ONTAP answers 404)",
@@ -718,10 +700,9 @@ def _plan_svm_deletion(report: ShootReport, svm: SvmInfo, lifs: list[Any]) -> No
     svm_ref = f"SVM {svm.name}"
     for lif in lifs:
         report.changes.append(
-            Change(
+            Change.write(
                 "svm",
                 "ontap",
-                "DELETE",
                 f"DELETE /api/network/ip/interfaces/{lif.uuid}",
                 f"LIF {lif.name} of {svm_ref}",
                 "LIFs go before the SVM",
@@ -734,20 +715,18 @@ def _plan_svm_deletion(report: ShootReport, svm: SvmInfo, lifs: list[Any]) -> No
         )
     )
     report.changes.append(
-        Change(
+        Change.write(
             "svm",
             "ontap",
-            "DELETE",
             f"DELETE {nvme}",
             f"NVMe service of {svm_ref}",
             "the service goes before the SVM",
         )
     )
     report.changes.append(
-        Change(
+        Change.write(
             "svm",
             "ontap",
-            "DELETE",
             f"DELETE /api/svm/svms/{svm.uuid}",
             svm_ref,
             "the project's last shoot is deleted and the SVM is empty",
@@ -757,10 +736,9 @@ def _plan_svm_deletion(report: ShootReport, svm: SvmInfo, lifs: list[Any]) -> No
 
 def _delete_secret_change(ctx: StepContext, why: str) -> Change:
     name = ctx.config.seed_secret_name
-    return Change(
+    return Change.write(
         "seed-secret",
         "kubernetes",
-        "DELETE",
         f"DELETE {SECRETS_API}/{name}".format(ns=ctx.namespace),
         secret_ref(ctx),
         why,
@@ -768,10 +746,9 @@ def _delete_secret_change(ctx: StepContext, why: str) -> Change:
 
 
 def _finalizer_change(report: ShootReport) -> Change:
-    return Change(
+    return Change.write(
         "extension",
         "kubernetes",
-        "PATCH",
         f"PATCH {EXTENSIONS_API}/{report.extension.split('/', 1)[1]}".format(ns=report.namespace),
         f"Extension {report.extension}",
         "remove the finalizer: deletion done",

@@ -30,6 +30,11 @@ class Change:
     object: str  # e.g. "LIF data1 127.130.0.11 of SVM p1234"
     why: str = ""
 
+    @classmethod
+    def write(cls, step: str, system: str, api: str, obj: str, why: str = "") -> Change:
+        """A change whose method is the one its `api` ("METHOD /path") names."""
+        return cls(step, system, api.split(" ", 1)[0], api, obj, why)
+
 
 @dataclass(frozen=True)
 class Condition:

@@ -17,9 +17,8 @@ from controller.shoot_resources import names
 from controller.shoot_resources.webhook_configuration import CONFIGURATION_NAME
 from controller.shoot_webhook.server import ShootWebhookServer
 from hack.localenv.gardener_objects import GROUP, VERSION, provider_config
-from hack.localenv.webhook_tls import webhook_tls
 from tests.shoot_side.conftest import APPLIED_AND_HEALTHY, TRIDENT_MRS, ShootSide
-from tests.shoot_webhook.support import IMAGE, trident_node_daemonset
+from tests.shoot_webhook.support import IMAGE, started_webhook_server, trident_node_daemonset
 
 TRIDENT = names.DEFAULT_TRIDENT_NAMESPACE
 
@@ -27,16 +26,7 @@ TRIDENT = names.DEFAULT_TRIDENT_NAMESPACE
 @pytest.fixture
 async def webhook(side: ShootSide, tmp_path: Path) -> AsyncIterator[ShootWebhookServer]:
     """The controller's shoot-webhook listener on a random port, and the configuration naming it."""
-    tls = webhook_tls(tmp_path / "webhook-tls")
-    server = ShootWebhookServer(
-        host="127.0.0.1",
-        port=0,
-        cert_file=tls.cert_file,
-        key_file=tls.key_file,
-        image=IMAGE,
-        trident_namespace="kube-system",
-    )
-    await server.start()
+    server, tls = await started_webhook_server(tmp_path / "webhook-tls")
     side.configure(
         shoot_webhook=ShootWebhookConfig(
             port=server.port,

@@ -4,8 +4,10 @@ applier, and (from hack/localenv) a CA with a webhook server certificate."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
+from controller.shoot_webhook.server import ShootWebhookServer
 from hack.localenv.webhook_tls import WebhookTls, webhook_tls
 
 IMAGE = "registry.example/library/busybox:1.36"
@@ -74,3 +76,18 @@ def apply_patch(document: Any, patch: list[dict[str, Any]]) -> Any:
 
 
 __all__ = ["IMAGE", "WebhookTls", "apply_patch", "trident_node_daemonset", "webhook_tls"]
+
+
+async def started_webhook_server(tls_dir: Path) -> tuple[ShootWebhookServer, WebhookTls]:
+    """The controller's shoot-webhook listener on a random loopback port, with a fresh CA in `tls_dir`."""
+    tls = webhook_tls(tls_dir)
+    server = ShootWebhookServer(
+        host="127.0.0.1",
+        port=0,
+        cert_file=tls.cert_file,
+        key_file=tls.key_file,
+        image=IMAGE,
+        trident_namespace="kube-system",
+    )
+    await server.start()
+    return server, tls

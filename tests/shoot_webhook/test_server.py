@@ -7,22 +7,12 @@ from pathlib import Path
 
 import aiohttp
 
-from controller.shoot_webhook.server import ShootWebhookServer
-from tests.shoot_webhook.support import IMAGE, trident_node_daemonset, webhook_tls
+from tests.shoot_webhook.support import started_webhook_server, trident_node_daemonset
 from tests.shoot_webhook.test_admission import review
 
 
 async def test_reviews_are_answered_over_tls_and_garbage_is_refused(tmp_path: Path) -> None:
-    tls = webhook_tls(tmp_path)
-    server = ShootWebhookServer(
-        host="127.0.0.1",
-        port=0,
-        cert_file=tls.cert_file,
-        key_file=tls.key_file,
-        image=IMAGE,
-        trident_namespace="kube-system",
-    )
-    await server.start()
+    server, tls = await started_webhook_server(tmp_path)
     trusted = ssl.create_default_context(cafile=str(tls.ca_file))
     url = f"https://127.0.0.1:{server.port}/webhooks/trident-node/shoot--p1--s1"
     try:

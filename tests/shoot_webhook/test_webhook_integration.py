@@ -19,7 +19,7 @@ from controller.shoot_resources.webhook_configuration import (
 )
 from controller.shoot_webhook.server import ShootWebhookServer
 from tests.kube_fixtures import KubeTestEnv
-from tests.shoot_webhook.support import IMAGE, trident_node_daemonset, webhook_tls
+from tests.shoot_webhook.support import IMAGE, started_webhook_server, trident_node_daemonset
 
 pytestmark = pytest.mark.integration
 
@@ -29,16 +29,7 @@ TRIDENT = "kube-system"
 @pytest.fixture
 async def registered(kube: KubeTestEnv, tmp_path: Path) -> AsyncIterator[ShootWebhookServer]:
     """The webhook server on a random port, and the shoot's webhook configuration pointing at it."""
-    tls = webhook_tls(tmp_path)
-    server = ShootWebhookServer(
-        host="127.0.0.1",
-        port=0,
-        cert_file=tls.cert_file,
-        key_file=tls.key_file,
-        image=IMAGE,
-        trident_namespace="kube-system",
-    )
-    await server.start()
+    server, tls = await started_webhook_server(tmp_path)
     await asyncio.to_thread(kube.apiserver.create_namespace, TRIDENT)
     admission = k8s.AdmissionregistrationV1Api(kube.api_client)
     configuration = mutating_webhook_configuration(
