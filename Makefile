@@ -47,8 +47,12 @@ run: venv kube-binaries
 run-adopt: venv kube-binaries
 	$(PY) hack/run_local.py --adopt
 
+# make bench SHOOTS=10000 PROJECTS=1000 RESYNC=300: the seed-sized run (about 25 minutes).
+SHOOTS ?= 1000
+PROJECTS ?= 100
+RESYNC ?= 60
 bench: venv kube-binaries
-	$(PY) hack/bench.py
+	$(PY) hack/bench.py --shoots $(SHOOTS) --projects $(PROJECTS) --resync $(RESYNC)
 
 # The controller beside a lean client making the same requests (steady state and convergence).
 bench-floor: venv kube-binaries

@@ -19,7 +19,7 @@ from controller.config import ControllerConfig
 from controller.extension.predicates import should_enqueue
 from controller.kube.client import KubeRequestCounter, make_api_client
 from controller.runtime import metrics
-from controller.runtime.cache import ObjectCache
+from controller.runtime.cache import Change, ObjectCache
 from controller.runtime.context import RuntimeContext
 from controller.runtime.heartbeat import Heartbeat
 from controller.runtime.leader import LeaderElector
@@ -27,9 +27,10 @@ from controller.runtime.logging import register_secret
 from controller.runtime.result import ReconcileResult
 from controller.runtime.server import LoopMonitor, ProbeServer
 from controller.runtime.shutdown import cancel_and_wait, install_signal_handlers, remove_signal_handlers
+from controller.runtime.spread import interleave_by_group
 from controller.runtime.watches import CacheWatches
 from controller.runtime.workqueue import Key, WorkQueue
-from controller.shoot import shoot_of
+from controller.shoot import shoot_annotations, shoot_of
 from controller.shoot_access.access import shoot_access_from_config
 from controller.shoot_webhook.server import shoot_webhook_server
 
@@ -64,11 +65,17 @@ def _shoot_view(cluster: Obj | None) -> Any:
     )
 
 
+def _key_of(extension: Obj) -> Key:
+    metadata = extension.get("metadata") or {}
+    return str(metadata.get("namespace") or ""), str(metadata.get("name") or "")
+
+
 def cluster_change_matters(old: Obj | None, new: Obj) -> bool:
     """Whether a Cluster update can change what the Extensions of its namespace should look like.
 
     Gardener rewrites the Cluster for every shoot progress update; only changes to the shoot's
-    annotations, spec, hibernation, identity or operation state are worth a reconcile.
+    annotations, spec, hibernation, identity or operation state are worth a reconcile (compared on
+    what the cache keeps of them, `cached_fields.CLUSTER_FIELDS`: the fields the controller reads).
     """
     if old is None:
         return False
@@ -171,6 +178,7 @@ class ControllerApp:
             self.api_client,
             self.cache,
             on_extension=self._on_extension,
+            on_extension_list=self._on_extension_list,
             on_cluster=self._on_cluster,
             **self._watch_options,
         )
@@ -236,8 +244,24 @@ class ControllerApp:
             return
         await self.elector.run()
 
+    def burst_order(self, keys: list[Key]) -> list[Key]:
+        """`keys` in the order to queue them at once: the projects' shoots interleaved.
+
+        The project is the one the cached Cluster names; before the Clusters are cached, the Gardener
+        project in the seed namespace (`shoot--<project>--<name>`) stands in for it.
+        """
+
+        def project_of(key: Key) -> str:
+            project = shoot_annotations(self.cache.get_cluster(key[0])).get(self.config.project_annotation)
+            if project:
+                return f"project {project}"
+            parts = key[0].split("--")
+            return f"garden project {parts[1]}" if len(parts) >= 3 and parts[0] == "shoot" else key[0]
+
+        return interleave_by_group(keys, project_of)
+
     async def _start_leading(self) -> None:
-        for key in self.cache.extension_keys():
+        for key in self.burst_order(self.cache.extension_keys()):
             self.queue.add(key)
         self.queue.start()
         self._resync_task = asyncio.create_task(self._resync_forever(), name="resync")
@@ -275,7 +299,7 @@ class ControllerApp:
                 for key in keys
                 if self.queue.scheduled_in(key) is None and not self.queue.is_processing(key)
             ]
-            for key in unscheduled:
+            for key in self.burst_order(unscheduled):
                 self.queue.add(key)
             metrics.RESYNCS.inc()
             log.debug("periodic resync", extensions=len(keys), enqueued=len(unscheduled))
@@ -289,8 +313,14 @@ class ControllerApp:
     def _on_extension(self, old: Obj | None, new: Obj) -> None:
         if not should_enqueue(old, new, self.config.extension_type):
             return
-        metadata = new.get("metadata") or {}
-        self.queue.add((str(metadata.get("namespace") or ""), str(metadata.get("name") or "")))
+        self.queue.add(_key_of(new))
+
+    def _on_extension_list(self, changes: list[Change]) -> None:
+        wanted = [
+            _key_of(new) for old, new in changes if should_enqueue(old, new, self.config.extension_type)
+        ]
+        for key in self.burst_order(wanted):
+            self.queue.add(key)
 
     def _on_cluster(self, old: Obj | None, new: Obj) -> None:
         if not cluster_change_matters(old, new):

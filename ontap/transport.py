@@ -20,6 +20,7 @@ from netapp_ontap.host_connection import HostConnection
 
 from ontap.answers import parse_body, size_text
 from ontap.errors import OntapDeadlineExceeded, OntapUnexpectedAnswer
+from ontap.pooled_get import open_get
 
 if TYPE_CHECKING:
     from ontap.config import OntapClusterConfig
@@ -65,6 +66,9 @@ def send_json(
 ) -> dict[str, Any]:
     """One REST request through the library's connection (auth, TLS, timeouts), JSON in and out.
 
+    A GET is sent on the pool of the connection's session directly (`ontap.pooled_get`), anything
+    else through the session.
+
     The answer is streamed under the connection's `RequestLimits`: reading stops with an error naming
     the call when the whole answer has not arrived within the total deadline (a trickle) or exceeds
     the size limit. A 2xx body that is not a JSON object is `OntapUnexpectedAnswer`; HTTP errors are
@@ -75,15 +79,18 @@ def send_json(
     limits = limits_of(connection)
     call = f"{method} {path.split('?', 1)[0]}"
     deadline = time.monotonic() + limits.total_timeout
+    timeout = (limits.connect_timeout, min(limits.read_timeout, limits.total_timeout))
     try:
-        response = connection.session.request(
-            method,
-            f"{connection.origin}{path}",
-            json=dict(body) if body is not None else None,
-            params=params,
-            stream=True,
-            timeout=(limits.connect_timeout, min(limits.read_timeout, limits.total_timeout)),
-        )
+        response = open_get(connection, path, params, timeout) if method == "GET" and body is None else None
+        if response is None:
+            response = connection.session.request(
+                method,
+                f"{connection.origin}{path}",
+                json=dict(body) if body is not None else None,
+                params=params,
+                stream=True,
+                timeout=timeout,
+            )
     except requests.exceptions.RequestException as exc:
         raise NetAppRestError(cause=exc) from None
     try:

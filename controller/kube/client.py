@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from kubernetes_asyncio import client, config
@@ -91,6 +91,29 @@ async def json_answer(call: Awaitable[Any]) -> dict[str, Any]:
         raise error
     answer: dict[str, Any] = json.loads(body)
     return answer
+
+
+# The credential setting every Kubernetes API operation names (the generated clients' `auth_settings`).
+_AUTH_SETTINGS = ["BearerToken"]
+
+
+async def get_json(api_client: Any, path: str, query: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    """GET `path` (e.g. `/api/v1/namespaces/<ns>/secrets`) and return the API server's JSON as it is.
+
+    The request goes through the client's own REST layer: its credentials (refreshed as the client
+    refreshes them), TLS, proxy, default timeout and request counting; what it skips is the generated
+    API's per-call parameter checking and model building, which cost more than the request on the reads
+    every pass makes. A non-2xx answer raises `ApiException` as the generated API would.
+    """
+    headers: dict[str, str] = {**api_client.default_headers, "Accept": "application/json"}
+    queries = list(query)
+    await api_client.update_params_for_auth(headers, queries, _AUTH_SETTINGS)
+    url = f"{api_client.configuration.host}{quote(path)}"
+    return await json_answer(
+        api_client.rest_client.request(
+            "GET", url, query_params=queries, headers=headers, _preload_content=False
+        )
+    )
 
 
 def bound_requests(api_client: Any, seconds: float) -> None:

@@ -31,11 +31,12 @@ async def get_cluster(api_client: Any, name: str) -> dict[str, Any] | None:
 
 
 async def read_cluster(api_client: Any, cache: Any, name: str) -> dict[str, Any] | None:
-    """The Cluster from the watch cache when it holds it, else a live read (None when there is none)."""
+    """The Cluster from the watch cache when it holds it (the fields the controller reads, a fresh
+    copy), else a live read (None when there is none)."""
     if cache is not None:
-        cached = cache.get_cluster(name)
+        cached: dict[str, Any] | None = cache.get_cluster(name)
         if cached is not None:
-            return dict(cached)
+            return cached
     return await get_cluster(api_client, name)
 
 

@@ -15,6 +15,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.kube.apis import RESOURCES_GROUP as GROUP
 from controller.kube.apis import RESOURCES_VERSION as VERSION
+from controller.kube.client import get_json
 
 PLURAL = "managedresources"
 MERGE_PATCH = "application/merge-patch+json"
@@ -129,8 +130,10 @@ async def list_managed_resources(
     api_client: Any, namespace: str, label_selector: str
 ) -> dict[str, ObservedManagedResource]:
     """The ManagedResources of `namespace` matching `label_selector`, by name (one LIST request)."""
-    listing = await k8s.CustomObjectsApi(api_client).list_namespaced_custom_object(
-        GROUP, VERSION, namespace, PLURAL, label_selector=label_selector
+    listing = await get_json(
+        api_client,
+        f"/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}",
+        [("labelSelector", label_selector)],
     )
     observed = (ObservedManagedResource.from_object(item) for item in listing.get("items") or [])
     return {mr.name: mr for mr in observed}

@@ -11,7 +11,7 @@ from typing import Any
 from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from controller.kube.client import json_answer
+from controller.kube.client import get_json
 
 
 class SecretConflict(Exception):
@@ -77,9 +77,7 @@ def _stored(obj: dict[str, Any]) -> StoredSecret:
 async def _read(api_client: Any, namespace: str, name: str) -> dict[str, Any] | None:
     """The Secret as JSON (no client models: reads are on every pass), or None when it does not exist."""
     try:
-        return await json_answer(
-            k8s.CoreV1Api(api_client).read_namespaced_secret(name, namespace, _preload_content=False)
-        )
+        return await get_json(api_client, f"{SECRET_API.format(namespace=namespace)}/{name}")
     except ApiException as exc:
         if exc.status == 404:
             return None
@@ -237,10 +235,8 @@ async def list_content_secrets(
     api_client: Any, namespace: str, label_selector: str
 ) -> list[ObservedContentSecret]:
     """The Secrets of `namespace` matching `label_selector` (one LIST request)."""
-    listing = await json_answer(
-        k8s.CoreV1Api(api_client).list_namespaced_secret(
-            namespace, label_selector=label_selector, _preload_content=False
-        )
+    listing = await get_json(
+        api_client, SECRET_API.format(namespace=namespace), [("labelSelector", label_selector)]
     )
     return [_observed_secret(item) for item in listing.get("items") or []]
 

@@ -1,43 +1,36 @@
 """In-memory store of the Extensions of our type and of all Clusters, filled by the watches.
 
-Objects are kept as the plain dicts the API server sent, minus `metadata.managedFields` (often
-larger than the object itself), so a seed with thousands of shoots stays small.
+What is kept of each object is decided in `cached_fields` (a Cluster's few fields the controller
+reads, an Extension without managed fields), and kept as compact JSON: a seed with ten thousand shoots
+stays small, and every read decodes a fresh copy, so no reader can change the cache by accident.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import json
+from collections import Counter, defaultdict
 from typing import Any
 
 from controller.runtime import metrics
+from controller.runtime.cached_fields import cluster_fields, extension_fields
 
 Obj = dict[str, Any]
 Change = tuple[Obj | None, Obj]
 NamespacedKey = tuple[str, str]
 
-# Embedded objects in a Cluster that may carry their own managedFields.
-_CLUSTER_EMBEDDED = ("shoot", "seed", "cloudProfile")
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 
 
-def strip_object(obj: Obj) -> Obj:
-    """`obj` without `metadata.managedFields` (changed in place and returned)."""
-    metadata = obj.get("metadata")
-    if isinstance(metadata, dict):
-        metadata.pop("managedFields", None)
+def _encode(obj: Obj) -> bytes:
+    return _ENCODER.encode(obj).encode()
+
+
+def _decode(stored: bytes | None) -> Obj | None:
+    if stored is None:
+        return None
+    obj: Obj = json.loads(stored)
     return obj
-
-
-def strip_cluster(cluster: Obj) -> Obj:
-    """A Cluster without managed fields, also in its embedded Shoot, Seed and CloudProfile."""
-    strip_object(cluster)
-    spec = cluster.get("spec")
-    if isinstance(spec, dict):
-        for name in _CLUSTER_EMBEDDED:
-            embedded = spec.get(name)
-            if isinstance(embedded, dict):
-                strip_object(embedded)
-    return cluster
 
 
 def _key(obj: Obj) -> NamespacedKey:
@@ -56,8 +49,9 @@ class ObjectCache:
 
     def __init__(self, extension_type: str) -> None:
         self.extension_type = extension_type
-        self._extensions: dict[NamespacedKey, Obj] = {}
-        self._clusters: dict[str, Obj] = {}
+        self._extensions: dict[NamespacedKey, bytes] = {}
+        self._names_by_namespace: defaultdict[str, set[str]] = defaultdict(set)
+        self._clusters: dict[str, bytes] = {}
         self.extensions_synced = asyncio.Event()
         self.clusters_synced = asyncio.Event()
         self.synced = asyncio.Event()
@@ -65,32 +59,40 @@ class ObjectCache:
         self._cluster_gauge = metrics.CACHE_OBJECTS.labels(resource="clusters")
         # Extensions by (lastOperation type, state), for `ontap_extension_extensions`.
         self._states: Counter[tuple[str, str]] = Counter()
+        self._state_of: dict[NamespacedKey, tuple[str, str]] = {}
 
     # -- reads -------------------------------------------------------------------------------
 
     def get_extension(self, namespace: str, name: str) -> Obj | None:
-        """The cached Extension, or None (not of our type, deleted, or not seen yet)."""
-        return self._extensions.get((namespace, name))
+        """The cached Extension (a fresh copy), or None (not of our type, deleted, or not seen yet)."""
+        return _decode(self._extensions.get((namespace, name)))
 
     def get_cluster(self, name: str) -> Obj | None:
-        """The cached Cluster `name` (== seed namespace), or None."""
-        return self._clusters.get(name)
+        """The cached Cluster `name` (== seed namespace; the fields in `cached_fields`), or None."""
+        return _decode(self._clusters.get(name))
 
     def extensions(self) -> list[Obj]:
         """All cached Extensions."""
-        return list(self._extensions.values())
+        return [json.loads(stored) for stored in self._extensions.values()]
 
     def extension_keys(self, namespace: str | None = None) -> list[NamespacedKey]:
         """Keys of the cached Extensions, optionally of one namespace."""
-        return [key for key in self._extensions if namespace is None or key[0] == namespace]
+        if namespace is None:
+            return list(self._extensions)
+        return [(namespace, name) for name in sorted(self._names_by_namespace.get(namespace, ()))]
 
     def clusters(self) -> list[Obj]:
         """All cached Clusters."""
-        return list(self._clusters.values())
+        return [json.loads(stored) for stored in self._clusters.values()]
 
     def is_ours(self, extension: Obj) -> bool:
         """Whether an Extension is of the type this controller handles."""
         return (extension.get("spec") or {}).get("type") == self.extension_type
+
+    def keep_listed_extension(self, extension: Obj) -> Obj | None:
+        """What the cache would keep of a listed Extension (None when it is not ours), for the watch
+        to drop the rest as each page of a list arrives."""
+        return extension_fields(extension) if self.is_ours(extension) else None
 
     # -- writes (from the watches) -------------------------------------------------------------
 
@@ -99,35 +101,32 @@ class ObjectCache:
         key = _key(extension)
         if not self.is_ours(extension):
             # An Extension whose type changed away from ours is no longer our business.
-            self._count_state(self._extensions.pop(key, None), None)
-            self._extension_gauge.set(len(self._extensions))
+            self._forget_extension(key)
             return None
-        new = strip_object(extension)
-        old = self._extensions.get(key)
-        self._extensions[key] = new
-        self._count_state(old, new)
+        new = extension_fields(extension)
+        old = _decode(self._extensions.get(key))
+        self._store_extension(key, new)
         self._extension_gauge.set(len(self._extensions))
         return old, new
 
     def delete_extension(self, extension: Obj) -> Obj | None:
         """Forget a deleted Extension; returns what was cached."""
-        old = self._extensions.pop(_key(extension), None)
-        self._count_state(old, None)
-        self._extension_gauge.set(len(self._extensions))
-        return old
+        return self._forget_extension(_key(extension))
 
     def replace_extensions(self, items: list[Obj]) -> list[Change]:
         """Replace the store with a fresh list; returns the added or changed ones as (old, new)."""
         previous = self._extensions
         self._extensions = {}
+        self._names_by_namespace = defaultdict(set)
+        self._state_of = {}
         changes: list[Change] = []
         for item in items:
             if not self.is_ours(item):
                 continue
             key = _key(item)
-            new = strip_object(item)
-            old = previous.get(key)
-            self._extensions[key] = new
+            new = extension_fields(item)
+            old = _decode(previous.get(key))
+            self._store_extension(key, new, count=False)
             if _resource_version(old) != _resource_version(new):
                 changes.append((old, new))
         self._recount_states()
@@ -137,17 +136,17 @@ class ObjectCache:
         return changes
 
     def upsert_cluster(self, cluster: Obj) -> Change:
-        """Store an added or modified Cluster; returns (old, new)."""
-        new = strip_cluster(cluster)
+        """Store an added or modified Cluster; returns (old, new) as kept."""
+        new = cluster_fields(cluster)
         name = _key(new)[1]
-        old = self._clusters.get(name)
-        self._clusters[name] = new
+        old = _decode(self._clusters.get(name))
+        self._clusters[name] = _encode(new)
         self._cluster_gauge.set(len(self._clusters))
         return old, new
 
     def delete_cluster(self, cluster: Obj) -> Obj | None:
         """Forget a deleted Cluster; returns what was cached."""
-        old = self._clusters.pop(_key(cluster)[1], None)
+        old = _decode(self._clusters.pop(_key(cluster)[1], None))
         self._cluster_gauge.set(len(self._clusters))
         return old
 
@@ -157,10 +156,10 @@ class ObjectCache:
         self._clusters = {}
         changes: list[Change] = []
         for item in items:
-            new = strip_cluster(item)
+            new = cluster_fields(item)
             name = _key(new)[1]
-            old = previous.get(name)
-            self._clusters[name] = new
+            old = _decode(previous.get(name))
+            self._clusters[name] = _encode(new)
             if _resource_version(old) != _resource_version(new):
                 changes.append((old, new))
         self._cluster_gauge.set(len(self._clusters))
@@ -168,18 +167,39 @@ class ObjectCache:
         self._update_synced()
         return changes
 
-    def _count_state(self, old: Obj | None, new: Obj | None) -> None:
+    def _store_extension(self, key: NamespacedKey, extension: Obj, *, count: bool = True) -> None:
+        self._extensions[key] = _encode(extension)
+        self._names_by_namespace[key[0]].add(key[1])
+        labels = metrics.last_operation_labels(extension)
+        previous = self._state_of.get(key)
+        self._state_of[key] = labels
+        if count and previous != labels:
+            self._move_state(previous, labels)
+
+    def _forget_extension(self, key: NamespacedKey) -> Obj | None:
+        stored = self._extensions.pop(key, None)
+        if stored is None:
+            return None
+        names = self._names_by_namespace.get(key[0])
+        if names is not None:
+            names.discard(key[1])
+            if not names:
+                del self._names_by_namespace[key[0]]
+        self._move_state(self._state_of.pop(key, None), None)
+        self._extension_gauge.set(len(self._extensions))
+        return _decode(stored)
+
+    def _move_state(self, old: tuple[str, str] | None, new: tuple[str, str] | None) -> None:
         changed: set[tuple[str, str]] = set()
-        for obj, delta in ((old, -1), (new, 1)):
-            if obj is not None:
-                labels = metrics.last_operation_labels(obj)
+        for labels, delta in ((old, -1), (new, 1)):
+            if labels is not None:
                 self._states[labels] += delta
                 changed.add(labels)
         self._publish_states(changed)
 
     def _recount_states(self) -> None:
         before = set(self._states)
-        self._states = Counter(metrics.last_operation_labels(obj) for obj in self._extensions.values())
+        self._states = Counter(self._state_of.values())
         self._publish_states(before | set(self._states))
 
     def _publish_states(self, labels: set[tuple[str, str]]) -> None:

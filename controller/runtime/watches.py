@@ -21,7 +21,8 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from controller.kube.apis import EXTENSIONS_GROUP, EXTENSIONS_VERSION
 from controller.runtime import metrics
-from controller.runtime.cache import ObjectCache
+from controller.runtime.cache import Change, ObjectCache
+from controller.runtime.cached_fields import cluster_fields
 from controller.runtime.shutdown import cancel_and_wait
 from controller.runtime.workqueue import backoff_delay
 
@@ -38,10 +39,13 @@ class WatchedResource:
     group: str
     version: str
     plural: str
+    page_size: int = 500
 
 
 EXTENSIONS = WatchedResource(EXTENSIONS_GROUP, EXTENSIONS_VERSION, "extensions")
-CLUSTERS = WatchedResource(EXTENSIONS_GROUP, EXTENSIONS_VERSION, "clusters")
+# A Cluster embeds the whole Shoot, Seed and CloudProfile: small pages keep the initial list's peak
+# memory low, as only a few fields of each item are kept (`cached_fields`).
+CLUSTERS = WatchedResource(EXTENSIONS_GROUP, EXTENSIONS_VERSION, "clusters", page_size=50)
 
 
 class WatchExpired(Exception):
@@ -58,7 +62,8 @@ class ResourceWatch:
         *,
         on_list: Callable[[list[Obj]], None],
         on_event: Callable[[str, Obj], None],
-        page_size: int = 500,
+        keep: Callable[[Obj], Obj | None] | None = None,
+        page_size: int | None = None,
         watch_timeout: tuple[int, int] = (300, 600),
         read_timeout: float = 120.0,
         backoff_base: float = 0.5,
@@ -68,7 +73,8 @@ class ResourceWatch:
         self.resource = resource
         self._on_list = on_list
         self._on_event = on_event
-        self._page_size = page_size
+        self._keep = keep
+        self._page_size = page_size or resource.page_size
         self._watch_timeout = watch_timeout
         self._read_timeout = read_timeout
         self._backoff_base = backoff_base
@@ -134,7 +140,12 @@ class ResourceWatch:
                     items, token = [], None
                     continue
                 raise
-            items.extend(page.get("items") or [])
+            listed = page.get("items") or []
+            if self._keep is None:
+                items.extend(listed)
+            else:
+                # What the cache would drop goes with its page, not after the whole list.
+                items.extend(kept for kept in map(self._keep, listed) if kept is not None)
             metadata = page.get("metadata") or {}
             token = metadata.get("continue")
             if not token:
@@ -216,20 +227,28 @@ class CacheWatches:
         *,
         on_extension: ChangeHandler,
         on_cluster: ChangeHandler,
+        on_extension_list: Callable[[list[Change]], None] | None = None,
         **watch_options: Any,
     ) -> None:
         self.cache = cache
         self._on_extension = on_extension
+        self._on_extension_list = on_extension_list
         self._on_cluster = on_cluster
         self.extensions = ResourceWatch(
             api_client,
             EXTENSIONS,
             on_list=self._extension_list,
             on_event=self._extension_event,
+            keep=cache.keep_listed_extension,
             **watch_options,
         )
         self.clusters = ResourceWatch(
-            api_client, CLUSTERS, on_list=self._cluster_list, on_event=self._cluster_event, **watch_options
+            api_client,
+            CLUSTERS,
+            on_list=self._cluster_list,
+            on_event=self._cluster_event,
+            keep=cluster_fields,
+            **watch_options,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -253,7 +272,12 @@ class CacheWatches:
         self._tasks = []
 
     def _extension_list(self, items: list[Obj]) -> None:
-        for old, new in self.cache.replace_extensions(items):
+        changes = self.cache.replace_extensions(items)
+        if self._on_extension_list is not None:
+            # A list is a burst: the handler sees it whole, to choose the order of the work.
+            self._on_extension_list(changes)
+            return
+        for old, new in changes:
             self._on_extension(old, new)
 
     def _extension_event(self, kind: str, obj: Obj) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ ONTAP_RETRIES = RetryPolicy(attempts=2, initial_delay=0.02, max_delay=0.05, jitt
 KUBE_REQUEST_TIMEOUT = 2.0
 PASS_WATCHDOG = 20.0  # a pass that takes longer is reported as a hang
 DELAY_CAP = 0.4  # no pass waits longer than this for its turn
+JOB_TEMPLATE = "/api/cluster/jobs/{uuid}"
 
 
 Key = tuple[str, str]
@@ -80,8 +82,26 @@ class ChaosServers:
         self.proxy.reset()
 
     def ontap_requests(self) -> int:
-        """ONTAP requests since the last reset."""
-        return self.fake.requests.count()
+        """ONTAP requests since the last reset, a job's repeated polls counted once.
+
+        How often a job is polled depends on how long it ran on a loaded machine (the polls back off
+        from `jobPollInitial`), not on what the controller decided; the phase's seconds bound limits
+        those polls, the request bound the decisions.
+        """
+        seen_jobs: set[str] = set()
+        counted = 0
+        for entry in self.fake.requests.entries():
+            if entry.method == "GET" and entry.template == JOB_TEMPLATE:
+                if entry.path in seen_jobs:
+                    continue
+                seen_jobs.add(entry.path)
+            counted += 1
+        return counted
+
+    def ontap_routes_since(self, entries_before: int) -> str:
+        """Routes and counts of the requests logged after the first `entries_before` entries."""
+        routes = Counter(entry.route for entry in self.fake.requests.entries()[entries_before:])
+        return ", ".join(f"{route} x{count}" for route, count in sorted(routes.items()))
 
     def kube_writes(self) -> int:
         """Kubernetes writes through the proxy (the controller's) since the last reset."""

@@ -154,6 +154,7 @@ async def run_schedule(servers: ChaosServers, schedule: Schedule) -> Row:
                 target, kind = fault.resolve()
                 armed.append((ArmedFault(servers, target, kind, shoot.namespace), kind))
             phase_ontap = servers.ontap_requests()
+            phase_entries = len(servers.fake.requests.entries())
             phase_started = time.monotonic()
             result = await run.converge(shoot, phase, reactive=[a for a, kind in armed if kind.reacts])
             passes += result.passes
@@ -166,7 +167,10 @@ async def run_schedule(servers: ChaosServers, schedule: Schedule) -> Row:
             bounds = Bounds.of(phase, sum(kind.times for _, kind in armed))
             used = servers.ontap_requests() - phase_ontap
             spent = time.monotonic() - phase_started
-            problems.extend(f"{phase}: {p}" for p in bounds.violations(used, result.passes, spent))
+            violations = bounds.violations(used, result.passes, spent)
+            problems.extend(f"{phase}: {p}" for p in violations)
+            if violations:
+                problems.append(f"{phase} requests: {servers.ontap_routes_since(phase_entries)}")
             if phase == "delete":
                 problems.extend(await deleted_violations(servers.fake, admin, shoot, others))
                 if others:

@@ -76,8 +76,40 @@ def test_only_extensions_of_our_type_are_kept() -> None:
     assert cache.upsert_extension(extension("ns1", type_="dns-service")) is None
     old, new = cache.upsert_extension(extension("ns1")) or (None, {})
     assert old is None and new["metadata"]["name"] == "ontap"
-    assert cache.get_extension("ns1", "ontap") is new
+    assert cache.get_extension("ns1", "ontap") == new
     assert cache.get_extension("ns1", "other") is None
+
+
+def test_every_read_is_a_fresh_copy() -> None:
+    cache = ObjectCache("ontap")
+    cache.upsert_extension(extension("ns1"))
+    cache.upsert_cluster(cluster("ns1"))
+    read = cache.get_extension("ns1", "ontap")
+    assert read is not None
+    read["status"]["lastOperation"]["state"] = "Error"
+    read["metadata"]["finalizers"].clear()
+    stored = cache.get_extension("ns1", "ontap")
+    assert stored is not None
+    assert stored["status"]["lastOperation"]["state"] == "Succeeded"
+    assert stored["metadata"]["finalizers"] == ["extensions.gardener.cloud/ontap"]
+    shoot = cache.get_cluster("ns1")
+    assert shoot is not None
+    shoot["spec"]["shoot"]["metadata"]["name"] = "changed"
+    assert (cache.get_cluster("ns1") or {})["spec"]["shoot"]["metadata"]["name"] == "s"
+
+
+def test_keys_of_one_namespace_follow_adds_and_deletes() -> None:
+    cache = ObjectCache("ontap")
+    cache.upsert_extension(extension("ns1"))
+    cache.upsert_extension(extension("ns1", "second"))
+    cache.upsert_extension(extension("ns2"))
+    assert cache.extension_keys("ns1") == [("ns1", "ontap"), ("ns1", "second")]
+    cache.delete_extension(extension("ns1", "second"))
+    cache.upsert_extension(extension("ns2", type_="other", rv="2"))
+    assert cache.extension_keys("ns1") == [("ns1", "ontap")]
+    assert cache.extension_keys("ns2") == []
+    cache.replace_extensions([extension("ns3")])
+    assert cache.extension_keys("ns1") == [] and cache.extension_keys("ns3") == [("ns3", "ontap")]
 
 
 def test_extension_whose_type_changes_away_is_dropped() -> None:

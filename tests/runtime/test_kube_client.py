@@ -8,6 +8,7 @@ import pytest
 
 from controller.kube.client import KubeRequestCounter, request_resource, request_verb
 from controller.runtime import metrics
+from tests.kube_fixtures import KubeTestEnv
 
 BASE = "https://127.0.0.1:6443"
 
@@ -138,3 +139,30 @@ async def test_the_environment_proxy_is_resolved_once_and_netrc_is_never_read(
     finally:
         await proxied.close()
         await direct.close()
+
+
+async def test_get_json_reads_through_the_clients_rest_layer(kube: KubeTestEnv) -> None:
+    from kubernetes_asyncio import client as k8s
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    from controller.kube.client import get_json, make_api_client
+
+    counter = KubeRequestCounter()
+    api_client = await make_api_client(kube.kubeconfig, counter=counter)
+    core = k8s.CoreV1Api(kube.api_client)
+    try:
+        for name, labels in (("a", {"role": "x"}), ("b", {"role": "y"})):
+            body = {"metadata": {"name": name, "labels": labels}, "stringData": {"k": name}}
+            await core.create_namespaced_secret(kube.namespace, body)
+        base = f"/api/v1/namespaces/{kube.namespace}/secrets"
+        secret = await get_json(api_client, f"{base}/a")
+        assert secret["metadata"]["labels"] == {"role": "x"} and "k" in secret["data"]
+        listing = await get_json(api_client, base, [("labelSelector", "role in (y)")])
+        assert [item["metadata"]["name"] for item in listing["items"]] == ["b"]
+        with pytest.raises(ApiException) as missing:
+            await get_json(api_client, f"{base}/none")
+        assert missing.value.status == 404 and "not found" in str(missing.value.body)
+        # Counted like any other request of the client.
+        assert counter.by_resource() == {("GET", "secrets"): 2, ("LIST", "secrets"): 1}
+    finally:
+        await api_client.close()
