@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 ONTAP_REQUESTS = Counter(
@@ -52,9 +55,19 @@ def _kind(kind: str) -> str:
 
 def record_request(cluster: str, method: str, outcome: str, seconds: float) -> None:
     """Count one attempt of an ONTAP call (`outcome`: `ok` or the error kind)."""
+    counter, histogram = _request_series(cluster, method, outcome)
+    counter.inc()
+    histogram.observe(seconds)
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_series(cluster: str, method: str, outcome: str) -> tuple[Any, Any]:
+    # The label values are bounded (clusters, methods, kinds): each pair of series is looked up once.
     outcome = outcome if outcome == "ok" else _kind(outcome)
-    ONTAP_REQUESTS.labels(cluster=cluster, method=_method(method), outcome=outcome).inc()
-    ONTAP_REQUEST_SECONDS.labels(cluster=cluster, method=_method(method)).observe(seconds)
+    return (
+        ONTAP_REQUESTS.labels(cluster=cluster, method=_method(method), outcome=outcome),
+        ONTAP_REQUEST_SECONDS.labels(cluster=cluster, method=_method(method)),
+    )
 
 
 def record_retry(cluster: str, method: str, kind: str) -> None:

@@ -11,6 +11,7 @@ Watches pass their own `_request_timeout` and keep it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import urllib.request
@@ -165,6 +166,12 @@ def _resource_and_names(url: str) -> tuple[str, list[str]]:
     return resource, names
 
 
+@functools.lru_cache(maxsize=1024)
+def _kube_requests_series(verb: str, resource: str) -> Any:
+    # Verbs and resources are few: each series is looked up once, not on every request.
+    return metrics.KUBE_REQUESTS.labels(verb=verb, resource=resource)
+
+
 class KubeRequestCounter:
     """Counts the requests made through the ApiClients it is attached to."""
 
@@ -190,7 +197,7 @@ class KubeRequestCounter:
         verb = request_verb(method, url, query_params)
         resource = request_resource(url)
         self._counts[(verb, resource)] += 1
-        metrics.KUBE_REQUESTS.labels(verb=verb, resource=resource).inc()
+        _kube_requests_series(verb, resource).inc()
 
     @property
     def writes(self) -> int:

@@ -36,21 +36,27 @@ def manifest_key(obj: dict[str, Any]) -> str:
 
 
 # YAML text of recently serialized manifests by a digest of their JSON form: a steady pass renders the
-# same objects as the pass before, and JSON (C) is far cheaper than YAML (Python) to produce.
+# same objects as the pass before, and JSON (C) is far cheaper than YAML (Python) to produce. Kept by
+# size, so that the manifests of every shoot of a large seed fit (a few kB per shoot; objects shared by
+# all shoots, like the operator bundle, once).
 _SERIALIZED: OrderedDict[bytes, str] = OrderedDict()
-_SERIALIZED_KEPT = 4096
+_SERIALIZED_BUDGET = 24 * 1024 * 1024  # characters of YAML kept (about 1.5 kB per shoot of its own)
+_serialized_size = 0
 
 
 def serialize(obj: dict[str, Any]) -> str:
     """One manifest as YAML, keys sorted so that equal objects give equal text."""
+    global _serialized_size
     key = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256(key.encode()).digest()
     text = _SERIALIZED.get(digest)
     if text is None:
         text = yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True)
         _SERIALIZED[digest] = text
-        if len(_SERIALIZED) > _SERIALIZED_KEPT:
-            _SERIALIZED.popitem(last=False)
+        _serialized_size += len(text)
+        while _serialized_size > _SERIALIZED_BUDGET and len(_SERIALIZED) > 1:
+            _, dropped = _SERIALIZED.popitem(last=False)
+            _serialized_size -= len(dropped)
     else:
         _SERIALIZED.move_to_end(digest)
     return text
