@@ -52,6 +52,7 @@ from hack.localenv.gardener_objects import (  # noqa: E402
     with_landscape_payload,
 )
 from hack.localenv.kube import LocalKubeApiServer  # noqa: E402
+from ontap.fake.request_log import WRITE_METHODS  # noqa: E402
 from ontap.fake.testing import FakeOntapServer  # noqa: E402
 
 # Resident memory budgets by seed size: (at most this many Extensions, MB).
@@ -286,9 +287,13 @@ def main() -> int:
                     after = steady_round(metrics_port, before, args.shoots, args.resync * 10)
                     round_seconds = time.monotonic() - round_started
                     round_cpu = cpu_seconds(controller.pid) - cpu_before
-                    ontap = fake.requests.count()
+                    # From the per-route counts, which cover every request (the entry log keeps the last
+                    # 10,000 only).
                     ontap_by_template = fake.requests.counts()
-                    ontap_writes = fake.requests.count(writes_only=True)
+                    ontap = sum(ontap_by_template.values())
+                    ontap_writes = sum(
+                        n for route, n in ontap_by_template.items() if route.split(" ", 1)[0] in WRITE_METHODS
+                    )
                     rss_steady, peak = memory_mb(controller.pid)
                 finally:
                     controller.terminate()

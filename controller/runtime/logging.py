@@ -23,8 +23,9 @@ from pydantic import SecretStr
 REDACTED = "[REDACTED]"
 # Secrets shorter than this would cut innocent words out of log lines; real passwords are longer.
 MIN_SECRET_LENGTH = 6
-# Python strings cannot be weakly referenced, so the registry is a bounded LRU instead of a weak set.
-MAX_REGISTERED_SECRETS = 8192
+# Python strings cannot be weakly referenced, so the registry is a bounded LRU instead of a weak set;
+# large enough for every shoot's current, staged and previous password on a seed of 10,000 shoots.
+MAX_REGISTERED_SECRETS = 65536
 
 _SECRET_KEY = re.compile(
     r"(?:^|[_\-.])(?:password|passwd|pwd|secret|token|authorization|api_?key|private_?key|credentials?)$",
@@ -33,6 +34,9 @@ _SECRET_KEY = re.compile(
 
 _registry_lock = threading.Lock()
 _registered: OrderedDict[str, None] = OrderedDict()
+# The registered secrets by their first MIN_SECRET_LENGTH characters: a text is searched only for the
+# secrets whose beginning occurs in it, so redaction costs the same with ten secrets or ten thousand.
+_by_prefix: dict[str, set[str]] = {}
 
 
 def register_secret(value: str | SecretStr | None) -> None:
@@ -45,14 +49,21 @@ def register_secret(value: str | SecretStr | None) -> None:
     with _registry_lock:
         _registered[text] = None
         _registered.move_to_end(text)
+        _by_prefix.setdefault(text[:MIN_SECRET_LENGTH], set()).add(text)
         while len(_registered) > MAX_REGISTERED_SECRETS:
-            _registered.popitem(last=False)
+            dropped, _ = _registered.popitem(last=False)
+            group = _by_prefix.get(dropped[:MIN_SECRET_LENGTH])
+            if group is not None:
+                group.discard(dropped)
+                if not group:
+                    del _by_prefix[dropped[:MIN_SECRET_LENGTH]]
 
 
 def forget_secrets() -> None:
     """Drop every registered secret (for tests)."""
     with _registry_lock:
         _registered.clear()
+        _by_prefix.clear()
 
 
 def is_secret_key(key: str) -> bool:
@@ -62,8 +73,12 @@ def is_secret_key(key: str) -> bool:
 
 def redact_text(text: str) -> str:
     """`text` with every registered secret replaced."""
+    if len(text) < MIN_SECRET_LENGTH:
+        return text
+    grams = {text[i : i + MIN_SECRET_LENGTH] for i in range(len(text) - MIN_SECRET_LENGTH + 1)}
     with _registry_lock:
-        secrets = [s for s in _registered if s in text]
+        candidates = [secret for gram in grams & _by_prefix.keys() for secret in _by_prefix[gram]]
+    secrets = [s for s in candidates if s in text]
     # Longest first, so a secret that contains another one is cut out whole.
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, REDACTED)

@@ -137,3 +137,23 @@ def test_library_debug_output_stays_off_even_at_debug(capsys: pytest.CaptureFixt
     structlog.get_logger("controller.test").debug("own debug line")
     err = capsys.readouterr().err
     assert "library-debug-line" not in err and "own debug line" in err
+
+
+def test_redaction_finds_every_secret_among_a_seed_full_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from controller.runtime import logging as redaction
+
+    monkeypatch.setattr(redaction, "MAX_REGISTERED_SECRETS", 1000)
+    redaction.forget_secrets()
+    try:
+        for index in range(1200):
+            redaction.register_secret(f"pw-{index:05d}-Xq9")
+        # Kept: the newest 1000, wherever they stand in a text, longest first when one contains another.
+        redaction.register_secret("pw-01199-Xq9-longer")
+        text = "login pw-01199-Xq9-longer failed; old=pw-00250-Xq9,new=xpw-01100-Xq9y"
+        assert redaction.redact_text(text) == "login [REDACTED] failed; old=[REDACTED],new=x[REDACTED]y"
+        # Evicted secrets are no longer looked for, and the index forgets them too.
+        assert redaction.redact_text("pw-00100-Xq9") == "pw-00100-Xq9"
+        assert all(len(group) > 0 for group in redaction._by_prefix.values())
+        assert sum(len(group) for group in redaction._by_prefix.values()) == 1000
+    finally:
+        redaction.forget_secrets()
