@@ -183,7 +183,12 @@ async def test_every_dashboard_and_alert_metric_is_served_and_labels_are_bounded
             return bool(((ext.get("status") or {}).get("lastOperation") or {}).get("state") == state)
 
         await until(lambda: state_is("Succeeded"), "the Extension is Succeeded")
-        assert await controller.value("ontap_extension_passes_total", outcome="succeeded") >= 1
+
+        async def passes_counted() -> bool:
+            return await controller.value("ontap_extension_passes_total", outcome="succeeded") >= 1
+
+        # The pass writes its status before it ends, and is counted when it ends.
+        await until(passes_counted, "the succeeded pass is counted", within=10)
         assert await controller.value("ontap_requests_total", cluster=CLUSTER, outcome="ok") > 0
 
         # A password repair: the seed secret is gone, the next pass makes a new password and proves it;
