@@ -19,7 +19,7 @@ from controller.config import ControllerConfig
 from controller.extension.predicates import should_enqueue
 from controller.kube.client import KubeRequestCounter, make_api_client
 from controller.runtime import metrics
-from controller.runtime.cache import Change, ObjectCache
+from controller.runtime.cache import Change, ObjectCache, object_key
 from controller.runtime.context import RuntimeContext
 from controller.runtime.heartbeat import Heartbeat
 from controller.runtime.leader import LeaderElector
@@ -63,11 +63,6 @@ def _shoot_view(cluster: Obj | None) -> Any:
         status.get("technicalID"),
         (status.get("lastOperation") or {}).get("state"),
     )
-
-
-def _key_of(extension: Obj) -> Key:
-    metadata = extension.get("metadata") or {}
-    return str(metadata.get("namespace") or ""), str(metadata.get("name") or "")
 
 
 def cluster_change_matters(old: Obj | None, new: Obj) -> bool:
@@ -313,11 +308,11 @@ class ControllerApp:
     def _on_extension(self, old: Obj | None, new: Obj) -> None:
         if not should_enqueue(old, new, self.config.extension_type):
             return
-        self.queue.add(_key_of(new))
+        self.queue.add(object_key(new))
 
     def _on_extension_list(self, changes: list[Change]) -> None:
         wanted = [
-            _key_of(new) for old, new in changes if should_enqueue(old, new, self.config.extension_type)
+            object_key(new) for old, new in changes if should_enqueue(old, new, self.config.extension_type)
         ]
         for key in self.burst_order(wanted):
             self.queue.add(key)

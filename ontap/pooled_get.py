@@ -110,29 +110,31 @@ def _response(raw: Any, url: str) -> requests.Response:
     return response
 
 
+# What requests' HTTPAdapter.send raises for a urllib3 failure, first match wins: for the cause of a
+# MaxRetryError (`_GAVE_UP`) and for a failure raised as it is (`_RAISED`).
+_GAVE_UP: tuple[tuple[type[BaseException], type[Exception]], ...] = (
+    (u3.ResponseError, requests.exceptions.RetryError),
+    (u3.ProxyError, requests.exceptions.ProxyError),
+    (u3.SSLError, requests.exceptions.SSLError),
+)
+_RAISED: tuple[tuple[type[BaseException], type[Exception]], ...] = (
+    (u3.ClosedPoolError, requests.exceptions.ConnectionError),
+    (u3.ProtocolError, requests.exceptions.ConnectionError),
+    (u3.ProxyError, requests.exceptions.ProxyError),
+    (u3.SSLError, requests.exceptions.SSLError),
+    (u3.ReadTimeoutError, requests.exceptions.ReadTimeout),
+    (u3.InvalidHeader, requests.exceptions.InvalidHeader),
+    (OSError, requests.exceptions.ConnectionError),
+)
+
+
 def _as_requests_error(exc: Exception) -> Exception:
     """The exception `requests`' HTTPAdapter.send raises for a urllib3 failure (same classes)."""
     if isinstance(exc, u3.MaxRetryError):
         reason = exc.reason
         if isinstance(reason, u3.ConnectTimeoutError) and not isinstance(reason, u3.NewConnectionError):
             return requests.exceptions.ConnectTimeout(exc)
-        if isinstance(reason, u3.ResponseError):
-            return requests.exceptions.RetryError(exc)
-        if isinstance(reason, u3.ProxyError):
-            return requests.exceptions.ProxyError(exc)
-        if isinstance(reason, u3.SSLError):
-            return requests.exceptions.SSLError(exc)
-        return requests.exceptions.ConnectionError(exc)
-    if isinstance(exc, u3.ClosedPoolError | u3.ProtocolError):
-        return requests.exceptions.ConnectionError(exc)
-    if isinstance(exc, u3.ProxyError):
-        return requests.exceptions.ProxyError(exc)
-    if isinstance(exc, u3.SSLError):
-        return requests.exceptions.SSLError(exc)
-    if isinstance(exc, u3.ReadTimeoutError):
-        return requests.exceptions.ReadTimeout(exc)
-    if isinstance(exc, u3.InvalidHeader):
-        return requests.exceptions.InvalidHeader(exc)
-    if isinstance(exc, OSError):
-        return requests.exceptions.ConnectionError(exc)
-    return exc
+        return next((error(exc) for cause, error in _GAVE_UP if isinstance(reason, cause)), None) or (
+            requests.exceptions.ConnectionError(exc)
+        )
+    return next((error(exc) for cause, error in _RAISED if isinstance(exc, cause)), exc)

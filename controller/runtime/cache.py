@@ -33,7 +33,8 @@ def _decode(stored: bytes | None) -> Obj | None:
     return obj
 
 
-def _key(obj: Obj) -> NamespacedKey:
+def object_key(obj: Obj) -> NamespacedKey:
+    """(namespace, name) of an object."""
     metadata = obj.get("metadata") or {}
     return str(metadata.get("namespace") or ""), str(metadata.get("name") or "")
 
@@ -98,7 +99,7 @@ class ObjectCache:
 
     def upsert_extension(self, extension: Obj) -> Change | None:
         """Store an added or modified Extension; returns (old, new), or None if it is not ours."""
-        key = _key(extension)
+        key = object_key(extension)
         if not self.is_ours(extension):
             # An Extension whose type changed away from ours is no longer our business.
             self._forget_extension(key)
@@ -111,7 +112,7 @@ class ObjectCache:
 
     def delete_extension(self, extension: Obj) -> Obj | None:
         """Forget a deleted Extension; returns what was cached."""
-        return self._forget_extension(_key(extension))
+        return self._forget_extension(object_key(extension))
 
     def replace_extensions(self, items: list[Obj]) -> list[Change]:
         """Replace the store with a fresh list; returns the added or changed ones as (old, new)."""
@@ -123,7 +124,7 @@ class ObjectCache:
         for item in items:
             if not self.is_ours(item):
                 continue
-            key = _key(item)
+            key = object_key(item)
             new = extension_fields(item)
             old = _decode(previous.get(key))
             self._store_extension(key, new, count=False)
@@ -138,7 +139,7 @@ class ObjectCache:
     def upsert_cluster(self, cluster: Obj) -> Change:
         """Store an added or modified Cluster; returns (old, new) as kept."""
         new = cluster_fields(cluster)
-        name = _key(new)[1]
+        name = object_key(new)[1]
         old = _decode(self._clusters.get(name))
         self._clusters[name] = _encode(new)
         self._cluster_gauge.set(len(self._clusters))
@@ -146,7 +147,7 @@ class ObjectCache:
 
     def delete_cluster(self, cluster: Obj) -> Obj | None:
         """Forget a deleted Cluster; returns what was cached."""
-        old = _decode(self._clusters.pop(_key(cluster)[1], None))
+        old = _decode(self._clusters.pop(object_key(cluster)[1], None))
         self._cluster_gauge.set(len(self._clusters))
         return old
 
@@ -157,7 +158,7 @@ class ObjectCache:
         changes: list[Change] = []
         for item in items:
             new = cluster_fields(item)
-            name = _key(new)[1]
+            name = object_key(new)[1]
             old = _decode(previous.get(name))
             self._clusters[name] = _encode(new)
             if _resource_version(old) != _resource_version(new):
