@@ -101,7 +101,7 @@ def condition_from_outcome(outcome: StepOutcome, previous: dict[str, Any] | None
     if previous is None:
         return {**condition, "lastTransitionTime": at, "lastUpdateTime": at}
     same_status = previous.get("status") == condition["status"]
-    unchanged = same_status and strip_timestamps(previous) == condition
+    unchanged = same_status and same_but_timestamps(previous, condition)
     transition = previous.get("lastTransitionTime") if same_status else at
     update = previous.get("lastUpdateTime") if unchanged else at
     return {**condition, "lastTransitionTime": transition or at, "lastUpdateTime": update or at}
@@ -181,10 +181,13 @@ def completed_status(
         )
         desired["lastError"] = None
         previous = current.get("lastOperation") or {}
-        if not requested and previous.get("state") == SUCCEEDED:
-            quiet = {**desired, "lastOperation": previous}
-            if strip_timestamps(quiet) == strip_timestamps(current):
-                return quiet
+        if (
+            not requested
+            and previous.get("state") == SUCCEEDED
+            and same_but_timestamps({**desired, "lastOperation": previous}, current)
+        ):
+            # Nothing but write times would change: the current status is the desired one.
+            return current
         return desired
     description = f"Error {_PRESENT[result.operation].lower()} the Extension: {failure.description}"
     desired["lastOperation"] = last_operation(
@@ -204,15 +207,27 @@ def _copy(status: dict[str, Any]) -> dict[str, Any]:
     return copied
 
 
-def strip_timestamps(value: Any) -> Any:
-    """`value` without the write-time fields, recursively, for "did anything real change" comparisons."""
-    if isinstance(value, dict):
-        return {
-            k: strip_timestamps(v) for k, v in value.items() if k not in _TIMESTAMP_FIELDS and v is not None
-        }
-    if isinstance(value, list):
-        return [strip_timestamps(v) for v in value]
-    return value
+def same_but_timestamps(left: Any, right: Any) -> bool:
+    """Whether two statuses (or parts) are equal once the write-time fields and null values are left out:
+    "did anything real change". Walks both without copying (a steady pass asks this of the whole status);
+    the first difference ends the walk."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        kept = 0
+        for key, value in left.items():
+            if key in _TIMESTAMP_FIELDS or value is None:
+                continue
+            kept += 1
+            other = right.get(key)
+            if other is None or key not in right or not same_but_timestamps(value, other):
+                return False
+        return kept == sum(1 for k, v in right.items() if k not in _TIMESTAMP_FIELDS and v is not None)
+    if isinstance(left, list) and isinstance(right, list):
+        if len(left) != len(right):
+            return False
+        return all(same_but_timestamps(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, dict | list) or isinstance(right, dict | list):
+        return False
+    return bool(left == right)
 
 
 def merge_patch(current: Any, desired: Any) -> Any:
@@ -250,7 +265,7 @@ def status_patch(
     When gardenlet's timestamp annotation is newer than the written lastOperation, the write is
     forced (lastOperation with its new time), or gardenlet would wait for a pass that already happened.
     """
-    if strip_timestamps(current) == strip_timestamps(desired):
+    if desired is current or same_but_timestamps(current, desired):
         if outdated_for_gardenlet(current, requested_at) and not outdated_for_gardenlet(
             desired, requested_at
         ):

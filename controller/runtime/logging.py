@@ -37,6 +37,12 @@ _registered: OrderedDict[str, None] = OrderedDict()
 # The registered secrets by their first MIN_SECRET_LENGTH characters: a text is searched only for the
 # secrets whose beginning occurs in it, so redaction costs the same with ten secrets or ten thousand.
 _by_prefix: dict[str, set[str]] = {}
+# Texts known to hold none of the registered secrets: most lines (a condition's message, a step's
+# description) come back pass after pass, and looking one up costs less than searching it again. Only
+# clean texts are kept, so the memo never holds a secret; a newly registered secret empties it.
+_clean: set[str] = set()
+MAX_CLEAN_TEXTS = 8192
+MAX_CLEAN_TEXT_LENGTH = 4096
 
 
 def register_secret(value: str | SecretStr | None) -> None:
@@ -47,6 +53,8 @@ def register_secret(value: str | SecretStr | None) -> None:
     if len(text) < MIN_SECRET_LENGTH:
         return
     with _registry_lock:
+        if text not in _registered:
+            _clean.clear()
         _registered[text] = None
         _registered.move_to_end(text)
         _by_prefix.setdefault(text[:MIN_SECRET_LENGTH], set()).add(text)
@@ -64,6 +72,7 @@ def forget_secrets() -> None:
     with _registry_lock:
         _registered.clear()
         _by_prefix.clear()
+        _clean.clear()
 
 
 def is_secret_key(key: str) -> bool:
@@ -73,12 +82,16 @@ def is_secret_key(key: str) -> bool:
 
 def redact_text(text: str) -> str:
     """`text` with every registered secret replaced."""
-    if len(text) < MIN_SECRET_LENGTH:
+    if len(text) < MIN_SECRET_LENGTH or text in _clean:
         return text
     grams = {text[i : i + MIN_SECRET_LENGTH] for i in range(len(text) - MIN_SECRET_LENGTH + 1)}
     with _registry_lock:
         candidates = [secret for gram in grams & _by_prefix.keys() for secret in _by_prefix[gram]]
-    secrets = [s for s in candidates if s in text]
+        secrets = [s for s in candidates if s in text]
+        if not secrets and len(text) <= MAX_CLEAN_TEXT_LENGTH:
+            if len(_clean) >= MAX_CLEAN_TEXTS:
+                _clean.clear()
+            _clean.add(text)
     # Longest first, so a secret that contains another one is cut out whole.
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, REDACTED)

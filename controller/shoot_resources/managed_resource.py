@@ -6,6 +6,7 @@ secret data key, so the same objects always give the same bytes and the same has
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -87,11 +88,12 @@ class DesiredManagedResource:
     data: dict[str, str] = field(repr=False)
     summary: str = ""
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
+        # Worked out once: the plan, the spec and the secret name all ask for it (the data never changes).
         return content_hash(self.data)
 
-    @property
+    @functools.cached_property
     def secret_name(self) -> str:
         return names.content_secret_name(self.name, self.content_hash)
 

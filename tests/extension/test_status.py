@@ -18,6 +18,7 @@ from controller.extension.status import (
     merge_conditions,
     merge_patch,
     processing_status,
+    same_but_timestamps,
     status_patch,
     write_time,
 )
@@ -276,3 +277,38 @@ def test_merge_patch_turns_current_into_desired(current: dict[str, Any], desired
     # Merge patches cannot express null values inside objects; those mean "absent" (as stored by the server).
     current = _without_nulls(current)
     assert apply_merge_patch(current, merge_patch(current, desired)) == _without_nulls(desired)
+
+
+def _stripped(value: Any) -> Any:
+    """The plain definition: no write-time fields, no null values, at any depth."""
+    if isinstance(value, dict):
+        return {
+            k: _stripped(v)
+            for k, v in value.items()
+            if k not in ("lastUpdateTime", "lastTransitionTime") and v is not None
+        }
+    if isinstance(value, list):
+        return [_stripped(v) for v in value]
+    return value
+
+
+timestamped = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["a", "b", T0.isoformat()]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["type", "status", "lastUpdateTime", "lastTransitionTime"]), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(left=timestamped, right=timestamped)
+def test_same_but_timestamps_is_equality_once_times_and_nulls_are_left_out(left: Any, right: Any) -> None:
+    assert same_but_timestamps(left, right) == (_stripped(left) == _stripped(right))
+    # Equal once stripped, whatever the times say: the same value with its times moved.
+    moved = copy.deepcopy(left)
+    if isinstance(moved, dict) and "lastUpdateTime" in moved:
+        moved["lastUpdateTime"] = T2.isoformat()
+    assert same_but_timestamps(left, moved)

@@ -157,3 +157,19 @@ def test_redaction_finds_every_secret_among_a_seed_full_of_them(monkeypatch: pyt
         assert sum(len(group) for group in redaction._by_prefix.values()) == 1000
     finally:
         redaction.forget_secrets()
+
+
+def test_a_text_seen_clean_is_searched_again_once_a_new_secret_is_registered() -> None:
+    from controller.runtime import logging as redaction
+
+    line = f"pass done for account with password {SECRET} in it"
+    assert redaction.redact_text(line) == line  # nothing registered yet: the line is remembered as clean
+    assert line in redaction._clean
+    register_secret(SECRET)
+    assert redaction.redact_text(line) == "pass done for account with password [REDACTED] in it"
+    # A text that held a secret is never remembered (the memo holds no secret).
+    assert all(SECRET not in text for text in redaction._clean)
+    # Registering a known secret again keeps what is known to be clean.
+    redaction.redact_text("an ordinary line")
+    register_secret(SECRET)
+    assert "an ordinary line" in redaction._clean
