@@ -82,6 +82,13 @@ class ObjectCache:
             return list(self._extensions)
         return [(namespace, name) for name in sorted(self._names_by_namespace.get(namespace, ()))]
 
+    def state_counts(self) -> dict[str, int]:
+        """Cached Extensions by `status.lastOperation.state` ("none" for those without one)."""
+        counts: Counter[str] = Counter()
+        for (_, state), count in self._states.items():
+            counts[state] += count
+        return {state: count for state, count in counts.items() if count}
+
     def clusters(self) -> list[Obj]:
         """All cached Clusters."""
         return [json.loads(stored) for stored in self._clusters.values()]

@@ -30,7 +30,8 @@ from ontap.fake.faults import (
 )
 from ontap.fake.handlers import accounts, bgp, cluster, control, interfaces, nvme, svms, volumes
 from ontap.fake.handlers.common import FAKE_KEY, FAULT_KEY, JOB_FAILURE_KEY, PRINCIPAL_KEY
-from ontap.fake.listeners import LISTENERS_KEY, management_lifs
+from ontap.fake.index import index_of
+from ontap.fake.listeners import LISTENERS_KEY
 from ontap.fake.simulator import FakeOntap
 
 log = structlog.get_logger("ontap.fake")
@@ -82,7 +83,7 @@ async def _sync_lifs(request: web.Request, fake: FakeOntap) -> None:
 
         def current() -> frozenset[str]:
             with fake.lock:
-                return frozenset(management_lifs(fake.state))
+                return index_of(fake.state).management_addresses
 
         await listeners.sync_current(current)
 

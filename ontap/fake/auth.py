@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from ontap.fake.listeners import management_lifs
+from ontap.fake.index import accounts_named, index_of
 from ontap.fake.store import FakeState
 
 
@@ -60,8 +60,8 @@ def authenticate(
     if credentials is None:
         return None
     user, password = credentials
-    for account in state.accounts.values():
-        if account["name"] != user or account.get("locked"):
+    for account in accounts_named(state, user):
+        if account.get("locked"):
             continue
         stored = str(account.get("_password", ""))
         if not stored or not hmac.compare_digest(stored.encode(), password.encode()):
@@ -69,7 +69,7 @@ def authenticate(
         if account.get("scope") == "cluster":
             return Principal(user=user)
         svm_uuid = account["owner"]["uuid"]
-        if _has_http(account) and management_lifs(state).get(local_address or "") == svm_uuid:
+        if _has_http(account) and index_of(state).management_lifs.get(local_address or "") == svm_uuid:
             return Principal(user=user, svm_uuid=svm_uuid)
     return None
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 import structlog
 from aiohttp import web
 
-from ontap.fake.store import FakeState
+from ontap.fake.store import FakeState, Record
 from ontap.fake.tls import FakeCertificateAuthority
 
 log = structlog.get_logger("ontap.fake")
@@ -26,16 +26,19 @@ log = structlog.get_logger("ontap.fake")
 MANAGEMENT_POLICIES = frozenset({"default-management"})
 
 
+def management_lif(record: Record) -> tuple[str, str] | None:
+    """(address, owning SVM uuid) of an interface record that is an enabled management LIF."""
+    policy = (record.get("service_policy") or {}).get("name")
+    address = (record.get("ip") or {}).get("address")
+    svm_uuid = (record.get("svm") or {}).get("uuid")
+    if policy in MANAGEMENT_POLICIES and address and svm_uuid and record.get("enabled", True):
+        return str(address), str(svm_uuid)
+    return None
+
+
 def management_lifs(state: FakeState) -> dict[str, str]:
     """Address -> owning SVM uuid of every enabled management LIF."""
-    found: dict[str, str] = {}
-    for record in state.interfaces.values():
-        policy = (record.get("service_policy") or {}).get("name")
-        address = (record.get("ip") or {}).get("address")
-        svm_uuid = (record.get("svm") or {}).get("uuid")
-        if policy in MANAGEMENT_POLICIES and address and svm_uuid and record.get("enabled", True):
-            found[str(address)] = str(svm_uuid)
-    return found
+    return dict(filter(None, map(management_lif, state.interfaces.values())))
 
 
 def is_loopback(address: str) -> bool:
@@ -65,6 +68,8 @@ class LifListeners:
         self._syncing = asyncio.Lock()
         # Addresses a test cut off from the seed: the LIF exists, but nothing answers there.
         self.unreachable: set[str] = set()
+        # The addresses last served completely, and the unreachable ones then (a repeat is skipped).
+        self._applied: tuple[Iterable[str], frozenset[str]] | None = None
 
     @property
     def addresses(self) -> frozenset[str]:
@@ -79,14 +84,20 @@ class LifListeners:
         """Like `sync`, with the addresses read by `current` once it is this call's turn (so a sync that
         waited never applies an older view over a newer one)."""
         async with self._syncing:
+            addresses = current()
+            applied = (addresses, frozenset(self.unreachable))
+            if self._applied is not None and self._applied[0] is addresses and self._applied[1] == applied[1]:
+                return  # the very view served already (`ontap.fake.index` keeps it while nothing changes)
             wanted = {
                 a
-                for a in current()
+                for a in addresses
                 if is_loopback(a) and a != self._cluster_host and a not in self.unreachable
             }
-            await self._sync(wanted)
+            complete = await self._sync(wanted)
+            self._applied = applied if complete else None
 
-    async def _sync(self, wanted: set[str]) -> None:
+    async def _sync(self, wanted: set[str]) -> bool:
+        complete = True
         for address in sorted(set(self._sites) - wanted):
             await self._sites.pop(address).stop()
             self._drop_connections(address)
@@ -97,8 +108,10 @@ class LifListeners:
                 await site.start()
             except OSError as exc:
                 log.warning("cannot serve management LIF", address=address, port=self._port, error=str(exc))
+                complete = False
                 continue
             self._sites[address] = site
+        return complete
 
     def _drop_connections(self, address: str) -> None:
         """Close kept-alive connections to a LIF that stopped answering (as a broken route would)."""

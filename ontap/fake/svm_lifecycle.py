@@ -37,6 +37,7 @@ def new_svm(state: FakeState, name: str, body: dict[str, Any], aggregates: list[
             "enabled": bool(settings.get("enabled", False)),
         }
     state.svms[svm_uuid] = svm
+    state.changed("svms", svm_uuid)
     add_volume(state, svm, f"{name}_root", aggregates[:1], is_root=True)
     if nvme.get("enabled"):
         add_nvme_service(state, svm, enabled=True)
@@ -107,6 +108,7 @@ def apply_patch(state: FakeState, effect: Effect) -> None:
         else:
             svm[key] = value
     if "name" in changes:
+        state.changed("svms", svm["uuid"])
         _rename_references(state, svm)
     if effect.get("nvme_enabled") is not None:
         service = state.nvme_services.get(svm["uuid"])
@@ -117,25 +119,31 @@ def apply_patch(state: FakeState, effect: Effect) -> None:
 
 
 def _rename_references(state: FakeState, svm: Record) -> None:
-    for family in (state.interfaces, state.volumes, state.nvme_services, state.nvme_subsystems):
-        for record in family.values():
+    for name in ("interfaces", "volumes", "nvme_services", "nvme_subsystems"):
+        for key, record in state.family(name).items():
             if record.get("svm", {}).get("uuid") == svm["uuid"]:
                 record["svm"]["name"] = svm["name"]
-    for account in state.accounts.values():
+                state.changed(name, key)
+    for key, account in state.accounts.items():
         if account.get("owner", {}).get("uuid") == svm["uuid"]:
             account["owner"]["name"] = svm["name"]
+            state.changed("accounts", key)
 
 
 def delete_svm(state: FakeState, effect: Effect) -> None:
     """The delete job is done: the SVM goes, and with it its LIFs, accounts, root volume, services."""
     svm_uuid = effect["svm_uuid"]
     state.svms.pop(svm_uuid, None)
+    state.changed("svms", svm_uuid)
     state.nvme_services.pop(svm_uuid, None)
-    for family in (state.interfaces, state.volumes, state.nvme_subsystems):
+    for name in ("interfaces", "volumes", "nvme_subsystems"):
+        family = state.family(name)
         for key in [k for k, r in family.items() if r.get("svm", {}).get("uuid") == svm_uuid]:
             del family[key]
+            state.changed(name, key)
     for key in [k for k, a in state.accounts.items() if a.get("owner", {}).get("uuid") == svm_uuid]:
         del state.accounts[key]
+        state.changed("accounts", key)
 
 
 EFFECTS: dict[str, EffectHandler] = {

@@ -122,6 +122,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+class _ChangingLock:
+    """The fake's lock, for a test that changes the state directly."""
+
+    def __init__(self, fake: FakeOntap) -> None:
+        self._fake = fake
+
+    def __enter__(self) -> None:
+        self._fake.lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self._fake.state.touch()
+        finally:
+            self._fake.lock.release()
+
+
 class FakeOntapServer:
     """The fake ONTAP API on `host:port` (port 0 picks a free one), plain HTTP or HTTPS."""
 
@@ -170,8 +186,9 @@ class FakeOntapServer:
 
     @property
     def lock(self) -> Any:
-        """The lock that guards the state."""
-        return self.fake.lock
+        """The lock that guards the state; leaving it marks the state as changed (a test holds it to
+        change records in place, which the fake's lookups by field must then see)."""
+        return _ChangingLock(self.fake)
 
     def start(self) -> FakeOntapServer:
         """Serve in a background thread; returns once the port accepts connections."""

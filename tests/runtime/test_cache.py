@@ -171,6 +171,19 @@ def test_deletes_forget_objects() -> None:
     assert cache.extensions() == [] and cache.clusters() == []
 
 
+def test_state_counts_follow_upserts_replacements_and_deletes() -> None:
+    cache = ObjectCache("ontap")
+    pending = extension("b")
+    del pending["status"]
+    failed = extension("c")
+    failed["status"]["lastOperation"]["state"] = "Error"
+    cache.replace_extensions([extension("a"), pending, failed])
+    assert cache.state_counts() == {"Succeeded": 1, "none": 1, "Error": 1}
+    cache.upsert_extension({**extension("c", rv="2")})
+    cache.delete_extension(extension("b"))
+    assert cache.state_counts() == {"Succeeded": 2}
+
+
 def test_thousand_extensions_fit_in_a_few_megabytes() -> None:
     template = extension("template")
     tracemalloc.start()

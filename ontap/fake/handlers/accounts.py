@@ -19,11 +19,14 @@ from ontap.fake.handlers.common import (
     instance_answer,
     only_fields,
     principal_of,
+    query_of,
     read_body,
     respond,
     svm_from_ref,
     with_links,
 )
+from ontap.fake.index import candidates
+from ontap.fake.query import filters_of
 from ontap.fake.simulator import FakeOntap
 from ontap.fake.store import Record, account_key
 
@@ -77,7 +80,8 @@ async def list_accounts(request: web.Request) -> web.Response:
     """GET /api/security/accounts (an SVM-scoped account sees only itself)."""
     fake = fake_of(request)
     with fake.lock:
-        records = [render(a) for a in fake.state.accounts.values() if _visible(request, a)]
+        found = candidates(fake.state, "accounts", filters_of(query_of(request)))
+        records = [render(a) for a in found if _visible(request, a)]
         return collection_answer(request, records, KEY_FIELDS, _sort_key)
 
 
@@ -233,6 +237,7 @@ async def create_account(request: web.Request) -> web.Response:
         if "password" in body:
             account["_password"] = _check_password(body["password"], name)
         fake.state.accounts[key] = account
+        fake.state.changed("accounts", key)
         return respond({}, status=201, headers={"Location": href_of(account)})
 
 
@@ -275,5 +280,7 @@ async def delete_account(request: web.Request) -> web.Response:
     fake = fake_of(request)
     with fake.lock:
         account = _existing(request)
-        del fake.state.accounts[account_key(account["owner"]["uuid"], account["name"])]
+        key = account_key(account["owner"]["uuid"], account["name"])
+        del fake.state.accounts[key]
+        fake.state.changed("accounts", key)
         return respond({})

@@ -16,11 +16,14 @@ from ontap.fake.handlers.common import (
     instance_answer,
     only_fields,
     principal_of,
+    query_of,
     read_body,
     respond,
     svm_from_ref,
     with_links,
 )
+from ontap.fake.index import candidates
+from ontap.fake.query import filters_of
 from ontap.fake.simulator import FakeOntap
 from ontap.fake.store import Record, new_uuid
 
@@ -75,7 +78,13 @@ async def list_interfaces(request: web.Request) -> web.Response:
     """GET /api/network/ip/interfaces (an SVM-scoped account sees its own SVM's)."""
     fake = fake_of(request)
     with fake.lock:
-        records = [render(fake, i) for i in fake.state.interfaces.values() if _visible(request, i)]
+        filters = filters_of(query_of(request))
+        principal = principal_of(request)
+        if not principal.is_cluster_scoped:
+            # An SVM-scoped account sees its own SVM's interfaces only: look those up.
+            filters.setdefault("svm.uuid", str(principal.svm_uuid))
+        found = candidates(fake.state, "interfaces", filters)
+        records = [render(fake, i) for i in found if _visible(request, i)]
         return collection_answer(request, records, KEY_FIELDS, by_uuid)
 
 
@@ -240,6 +249,7 @@ async def create_interface(request: web.Request) -> web.Response:
         if "comment" in body:
             interface["comment"] = body["comment"]
         fake.state.interfaces[interface["uuid"]] = interface
+        fake.state.changed("interfaces", interface["uuid"])
         href = f"{INTERFACES}/{interface['uuid']}"
         return respond({}, status=201, headers={"Location": href})
 
@@ -270,6 +280,7 @@ async def patch_interface(request: web.Request) -> web.Response:
         address = str((changes["ip"] if "ip" in changes else interface["ip"])["address"])
         _check_unique(fake, interface["svm"]["uuid"], name, address, own_uuid=interface["uuid"])
         interface.update(changes)
+        fake.state.changed("interfaces", interface["uuid"])
         return respond({})
 
 
@@ -280,4 +291,5 @@ async def delete_interface(request: web.Request) -> web.Response:
     with fake.lock:
         interface = _existing(request)
         del fake.state.interfaces[interface["uuid"]]
+        fake.state.changed("interfaces", interface["uuid"])
         return respond({})

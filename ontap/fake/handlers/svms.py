@@ -25,11 +25,14 @@ from ontap.fake.handlers.common import (
     job_failure_of,
     only_fields,
     principal_of,
+    query_of,
     read_body,
     respond,
     with_links,
 )
+from ontap.fake.index import candidates
 from ontap.fake.jobs import TERMINAL_STATES, accepted_body
+from ontap.fake.query import filters_of
 from ontap.fake.simulator import FakeOntap
 from ontap.fake.store import DEFAULT_IPSPACE, Record, new_uuid
 
@@ -60,7 +63,7 @@ async def list_svms(request: web.Request) -> web.Response:
     with fake.lock:
         records = [
             render(fake, s)
-            for s in fake.state.svms.values()
+            for s in candidates(fake.state, "svms", filters_of(query_of(request)))
             if principal.is_cluster_scoped or s["uuid"] == principal.svm_uuid
         ]
         return collection_answer(request, records, KEY_FIELDS, by_uuid)
