@@ -17,6 +17,7 @@ from controller.provider_config import ProviderConfigError, parse_provider_confi
 from controller.shoot import ShootInfo, ShootInfoError, shoot_annotations
 from controller.shoot_access.access import shoot_access_from_config
 from controller.shoot_health.observe import shoot_health
+from controller.shoot_resources.render import forget_rendered
 from controller.steps.base import ConditionStatus, PassState, StepError, StepOutcome
 from controller.steps.context import EventSink, Step, StepContext
 from controller.steps.project_turns import ProjectBusy
@@ -190,6 +191,7 @@ class Actuator:
         access = getattr(self.ctx, "shoot_access", None)
         if access is not None:
             await access.forget(step_ctx.namespace)  # the shoot's client and cached credentials go with it
+        forget_rendered(step_ctx.namespace)
         return result
 
     async def migrate(self, ext: dict[str, Any], cluster: dict[str, Any]) -> ActuatorResult:

@@ -28,7 +28,7 @@ from ontap.config import OntapClusterConfig
 from ontap.errors import OntapError, classify
 from ontap.logins import PLACEHOLDER_USER, LoginConnections
 from ontap.metrics import record_request, record_retry
-from ontap.retry import NO_RETRY, RetryPolicy, retrying
+from ontap.retry import NO_RETRY, RetryPolicy, is_retryable, retrying
 from ontap.transport import LIMITS_ATTRIBUTE, RequestLimits, limits_of, send_json
 
 __all__ = ["OntapClient", "OntapClients", "RequestLimits", "limits_of", "send_json"]
@@ -116,8 +116,24 @@ class OntapClient:
             )
         policy = self.retry_policy if (not mutating or idempotent) else NO_RETRY
         method = operation.split(" ", 1)[0]
+        # The first attempt runs on its own: most calls succeed, and a retry controller per call costs
+        # more than the read itself. A retryable failure hands over to tenacity as its first attempt.
+        try:
+            return await self._attempt(fn, operation, target, method)
+        except OntapError as error:
+            if policy.attempts == 1 or not is_retryable(error):
+                raise
+            first_failure: OntapError | None = error
         controller = retrying(policy, on_retry=self._retry_logger(operation, target, method))
-        result: T = await controller(self._attempt, fn, operation, target, method)
+
+        async def attempt() -> T:
+            nonlocal first_failure
+            if first_failure is not None:
+                failure, first_failure = first_failure, None
+                raise failure
+            return await self._attempt(fn, operation, target, method)
+
+        result: T = await controller(attempt)
         return result
 
     def as_user(self, username: str, password: SecretStr, *, address: str) -> OntapClient:

@@ -131,20 +131,27 @@ def bound_requests(api_client: Any, seconds: float) -> None:
 
 def request_verb(method: str, url: str, query_params: Iterable[tuple[str, Any]] | None) -> str:
     """The Kubernetes verb of a request: GET on a collection is LIST, with `watch=true` it is WATCH."""
-    method = method.upper()
-    if method != "GET":
-        return method
-    params = dict(query_params or ())
-    if str(params.get("watch", "")).lower() in ("true", "1"):
-        return "WATCH"
-    _, names = _resource_and_names(url)
-    return "GET" if names else "LIST"
+    return request_verb_and_resource(method, url, query_params)[0]
 
 
 def request_resource(url: str) -> str:
     """The resource a request is about, e.g. `extensions`, `extensions/status`, `leases`."""
     resource, _ = _resource_and_names(url)
     return resource
+
+
+def request_verb_and_resource(
+    method: str, url: str, query_params: Iterable[tuple[str, Any]] | None
+) -> tuple[str, str]:
+    """`request_verb` and `request_resource` of one request, the URL taken apart once."""
+    resource, names = _resource_and_names(url)
+    method = method.upper()
+    if method != "GET":
+        return method, resource
+    params = dict(query_params or ())
+    if str(params.get("watch", "")).lower() in ("true", "1"):
+        return "WATCH", resource
+    return ("GET" if names else "LIST"), resource
 
 
 def _resource_and_names(url: str) -> tuple[str, list[str]]:
@@ -194,8 +201,7 @@ class KubeRequestCounter:
 
     def record(self, method: str, url: str, query_params: Iterable[tuple[str, Any]] | None = None) -> None:
         """Count one request."""
-        verb = request_verb(method, url, query_params)
-        resource = request_resource(url)
+        verb, resource = request_verb_and_resource(method, url, query_params)
         self._counts[(verb, resource)] += 1
         _kube_requests_series(verb, resource).inc()
 

@@ -25,6 +25,8 @@ import structlog
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from controller.kube.client import json_answer
+
 COMPONENT = "gardener-extension-ontap"
 NORMAL = "Normal"
 WARNING = "Warning"
@@ -165,11 +167,14 @@ class EventRecorder:
     async def _bump(self, seen: _Seen, now: float) -> bool:
         patch = {"count": seen.count + 1, "lastTimestamp": _timestamp(now)}
         try:
-            await self._api.patch_namespaced_event(
-                seen.name,
-                seen.namespace,
-                patch,
-                _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+            await json_answer(
+                self._api.patch_namespaced_event(
+                    seen.name,
+                    seen.namespace,
+                    patch,
+                    _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+                    _preload_content=False,
+                )
             )
         except ApiException as exc:
             if exc.status == 404:  # expired (events have a TTL): start a new one
@@ -198,5 +203,5 @@ class EventRecorder:
             "lastTimestamp": stamp,
             "count": 1,
         }
-        await self._api.create_namespaced_event(namespace, body)
+        await json_answer(self._api.create_namespaced_event(namespace, body, _preload_content=False))
         return _Seen(name=name, namespace=namespace, count=1, last=now)

@@ -11,7 +11,7 @@ from typing import Any
 from kubernetes_asyncio import client as k8s
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from controller.kube.client import get_json
+from controller.kube.client import get_json, json_answer
 
 
 class SecretConflict(Exception):
@@ -55,7 +55,7 @@ def encode_data(data: dict[str, str]) -> dict[str, str]:
 
 
 def _plain(api_client: Any, obj: Any) -> dict[str, Any]:
-    """A Secret as the API server's JSON (reads come as JSON already; write answers are models)."""
+    """A Secret as the API server's JSON (every answer comes as JSON; a model is turned back into it)."""
     if isinstance(obj, dict):
         return obj
     plain: dict[str, Any] = api_client.sanitize_for_serialization(obj)
@@ -87,7 +87,9 @@ async def _read(api_client: Any, namespace: str, name: str) -> dict[str, Any] | 
 async def _create(api_client: Any, namespace: str, body: k8s.V1Secret) -> Any:
     """Create the Secret; `SecretConflict` when one of that name exists (e.g. created concurrently)."""
     try:
-        return await k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body)
+        return await json_answer(
+            k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, body, _preload_content=False)
+        )
     except ApiException as exc:
         if exc.status == 409:
             raise SecretConflict(f"Secret {namespace}/{body.metadata.name} exists already") from None
@@ -139,7 +141,11 @@ async def replace_secret(
         data=encode_data(data),
     )
     try:
-        obj = await k8s.CoreV1Api(api_client).replace_namespaced_secret(current.name, current.namespace, body)
+        obj = await json_answer(
+            k8s.CoreV1Api(api_client).replace_namespaced_secret(
+                current.name, current.namespace, body, _preload_content=False
+            )
+        )
     except ApiException as exc:
         if exc.status in (404, 409):
             raise SecretConflict(f"{current.ref} changed since it was read (HTTP {exc.status})") from None
@@ -190,7 +196,9 @@ async def apply_secret(
 async def delete_secret(api_client: Any, namespace: str, name: str) -> bool:
     """Delete the Secret; returns False when it was already gone."""
     try:
-        await k8s.CoreV1Api(api_client).delete_namespaced_secret(name, namespace)
+        await json_answer(
+            k8s.CoreV1Api(api_client).delete_namespaced_secret(name, namespace, _preload_content=False)
+        )
     except ApiException as exc:
         if exc.status == 404:
             return False
@@ -264,19 +272,25 @@ async def patch_secret_metadata(
     api_client: Any, namespace: str, name: str, labels: dict[str, str], annotations: dict[str, str]
 ) -> None:
     """Merge `labels` and `annotations` into the secret's metadata (its data is left alone)."""
-    await k8s.CoreV1Api(api_client).patch_namespaced_secret(
-        name,
-        namespace,
-        {"metadata": {"labels": labels, "annotations": annotations}},
-        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    await json_answer(
+        k8s.CoreV1Api(api_client).patch_namespaced_secret(
+            name,
+            namespace,
+            {"metadata": {"labels": labels, "annotations": annotations}},
+            _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+            _preload_content=False,
+        )
     )
 
 
 async def patch_secret_labels(api_client: Any, namespace: str, name: str, labels: dict[str, str]) -> None:
     """Merge `labels` into the secret's labels (metadata stays writable on immutable secrets)."""
-    await k8s.CoreV1Api(api_client).patch_namespaced_secret(
-        name,
-        namespace,
-        {"metadata": {"labels": labels}},
-        _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+    await json_answer(
+        k8s.CoreV1Api(api_client).patch_namespaced_secret(
+            name,
+            namespace,
+            {"metadata": {"labels": labels}},
+            _content_type=MERGE_PATCH,  # type: ignore[call-arg]
+            _preload_content=False,
+        )
     )

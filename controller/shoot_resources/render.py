@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from controller.shoot_resources.managed_resource import DesiredManagedResource
 from controller.shoot_resources.node_prep import NodePrepError, node_prep_decision, render_node_prep
 from controller.shoot_resources.operator_bundle import OperatorBundleError, render_operator
 from controller.shoot_resources.trident import TridentInputs, render_backend, render_credentials
+
+_PureParts = tuple[DesiredManagedResource, DesiredManagedResource, DesiredManagedResource | None]
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,34 @@ class RenderedShootResources:
         return self.operator_bundle_file is not None
 
 
+# What each shoot's inputs alone give (credentials, backend, firewall policy), by technical id: a
+# steady pass has the inputs of the pass before and takes these as they are instead of building and
+# serializing them again. Only a shoot's latest inputs are kept (a rotated password is dropped with its
+# entry), for a bounded number of shoots; `forget_rendered` drops a deleted shoot's.
+_FROM_INPUTS: OrderedDict[str, tuple[TridentInputs, bool, _PureParts]] = OrderedDict()
+_FROM_INPUTS_LIMIT = 20_000
+
+
+def _from_inputs(inputs: TridentInputs, technical_id: str, firewall: bool) -> _PureParts:
+    kept = _FROM_INPUTS.get(technical_id) if technical_id else None
+    if kept is not None and kept[1] == firewall and kept[0] == inputs:
+        _FROM_INPUTS.move_to_end(technical_id)
+        return kept[2]
+    policy = render_firewall(inputs) if firewall else None
+    parts = (render_credentials(inputs), render_backend(inputs), policy)
+    if technical_id:
+        _FROM_INPUTS[technical_id] = (inputs, firewall, parts)
+        _FROM_INPUTS.move_to_end(technical_id)
+        while len(_FROM_INPUTS) > _FROM_INPUTS_LIMIT:
+            _FROM_INPUTS.popitem(last=False)
+    return parts
+
+
+def forget_rendered(technical_id: str) -> None:
+    """Drop what was kept of a shoot's rendering (its Extension is gone)."""
+    _FROM_INPUTS.pop(technical_id, None)
+
+
 def render_shoot_resources(
     inputs: TridentInputs,
     operator_bundle_file: Path | None,
@@ -45,7 +76,8 @@ def render_shoot_resources(
 ) -> RenderedShootResources:
     """Credentials and backend always; the operator bundle when configured and readable; the node
     preparation webhook for NVMe/TCP when needed and served; the firewall policy when the shoot has one."""
-    resources = [render_credentials(inputs), render_backend(inputs)]
+    credentials, backend, firewall_resource = _from_inputs(inputs, technical_id, firewall)
+    resources = [credentials, backend]
     retired: list[str] = []
     error = None
     if operator_bundle_file is not None:
@@ -63,8 +95,8 @@ def render_shoot_resources(
             node_prep_error = exc
     else:
         retired.append(names.SHOOT_WEBHOOKS_MR)
-    if firewall:
-        resources.append(render_firewall(inputs))
+    if firewall_resource is not None:
+        resources.append(firewall_resource)
         firewall_note = "the shoot runs behind metal-stack's firewall"
     else:
         retired.append(names.FIREWALL_MR)
