@@ -6,7 +6,9 @@ cache, watches and work queue (`ControllerApp`). Measured:
 
 - convergence: wall time until every Extension is Succeeded, against a floor made of the ONTAP jobs on
   the critical path (every project needs one SVM job; `workers` of them run at once) plus the requests
-  the controller made, each costing what it costs the lean client;
+  the controller made, each costing what it costs the lean client: a read what the lean client's steady
+  reads cost, a write what its writes cost (per shoot a Secret created, patched and deleted, and an
+  ONTAP account patched twice, `workers` shoots at once);
 - steady state: rounds in which every Extension is queued once; CPU (this process, all threads) and
   wall time per pass, and the same for a lean keep-alive client (aiohttp, one session per endpoint,
   `workers` shoots at once) that makes per shoot the same 3 ONTAP reads (the SVM and the account as
@@ -272,6 +274,64 @@ async def lean_round(
     return Round(wall, used, len(shoots), ontap_requests=counts["ontap"], kube_requests=counts["kube"])
 
 
+async def lean_writes(
+    shoots: list[Shoot], fake: Fake, kube_server: str, kube_token: str, kube_ca: Path, workers: int
+) -> Round:
+    """What a write costs the lean client, `workers` shoots at once: per shoot a Secret created, patched
+    and deleted in its namespace, and its ONTAP account's comment set and cleared (as the admin)."""
+    ontap_tls = ssl.create_default_context(cafile=str(fake.ca_file))
+    kube_tls = ssl.create_default_context(cafile=str(kube_ca))
+    admin = basic_auth(ADMIN_USER, ADMIN_PASSWORD)
+    kube_headers = {"Authorization": f"Bearer {kube_token}", "Accept": "application/json"}
+    queue: asyncio.Queue[Shoot] = asyncio.Queue()
+    for shoot in shoots:
+        queue.put_nowait(shoot)
+    counts = {"ontap": 0, "kube": 0}
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), trust_env=False) as session:
+
+        async def send(method: str, url: str, body: Any, headers: dict[str, str], context: Any) -> None:
+            async with session.request(method, url, json=body, headers=headers, ssl=context) as answer:
+                text = await answer.read()
+                if answer.status >= 300:
+                    raise SystemExit(f"lean client: {method} {url} -> {answer.status}: {text[:300]!r}")
+
+        async def one(shoot: Shoot) -> None:
+            secrets = f"{kube_server}/api/v1/namespaces/{shoot.namespace}/secrets"
+            secret = {
+                "metadata": {"name": "bench-floor-write"},
+                "data": {"x": base64.b64encode(b"y" * 700).decode()},
+            }
+            await send("POST", secrets, secret, kube_headers, kube_tls)
+            merge = {**kube_headers, "Content-Type": "application/merge-patch+json"}
+            await send(
+                "PATCH", f"{secrets}/bench-floor-write", {"metadata": {"labels": {"a": "b"}}}, merge, kube_tls
+            )
+            await send("DELETE", f"{secrets}/bench-floor-write", None, kube_headers, kube_tls)
+            account = f"{fake.url}/api/security/accounts/{shoot.svm_uuid}/{shoot.username}"
+            await send("PATCH", account, {"comment": "bench-floor"}, admin, ontap_tls)
+            await send("PATCH", account, {"comment": ""}, admin, ontap_tls)
+            counts["kube"] += 3
+            counts["ontap"] += 2
+
+        async def worker() -> None:
+            while not queue.empty():
+                await one(queue.get_nowait())
+
+        started, cpu = time.monotonic(), cpu_seconds()
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        wall, used = time.monotonic() - started, cpu_seconds() - cpu
+    return Round(
+        wall,
+        used,
+        len(shoots),
+        ontap_requests=counts["ontap"],
+        ontap_writes=counts["ontap"],
+        kube_requests=counts["kube"],
+        kube_writes=counts["kube"],
+    )
+
+
 async def lean_prepare(shoots: list[Shoot], apiserver: LocalKubeApiServer, fake: Fake) -> None:
     """Usernames and passwords from the seed secrets, SVM uuids from the fake (not timed)."""
     svms = {s["name"]: uuid for uuid, s in fake.control("GET", "/_fake/state")["svms"].items()}
@@ -362,8 +422,15 @@ async def run(args: argparse.Namespace) -> int:
                 if time.monotonic() - started > args.converge_limit:
                     raise SystemExit(f"not converged within {args.converge_limit} s: {states}")
             converge = Round(time.monotonic() - started, cpu_seconds() - cpu, args.shoots)
-            converge.ontap_requests = sum(fake.request_counts().values())
-            converge.kube_requests = sum(app.counter._counts.values())
+            converged_counts = fake.request_counts()
+            converge.ontap_requests = sum(converged_counts.values())
+            converge.ontap_writes = sum(
+                n
+                for route, n in converged_counts.items()
+                if route.split(" ", 1)[0] in ("POST", "PATCH", "DELETE")
+            )
+            converge.kube_requests = app.counter.total
+            converge.kube_writes = app.counter.writes
             await app.queue.wait_idle()
             recorder = KubeRecorder(app.api_client)
             steady: list[Round] = []
@@ -389,6 +456,9 @@ async def run(args: argparse.Namespace) -> int:
                 )
                 for _ in range(args.rounds)
             ]
+            writes = await lean_writes(
+                shoots, fake, apiserver.server, kube_token, apiserver.ca_file, args.workers
+            )
         finally:
             fake.process.terminate()
             fake.process.wait(timeout=30)
@@ -398,9 +468,13 @@ async def run(args: argparse.Namespace) -> int:
     ctl_cpu = statistics.median(r.cpu_ms_per_pass for r in steady)
     floor_cpu = statistics.median(r.cpu_ms_per_pass for r in lean)
     per_request = floor.wall / max(floor.ontap_requests + floor.kube_requests, 1)
+    per_write = writes.wall / max(writes.ontap_requests + writes.kube_requests, 1)
     job_floor = math.ceil(args.projects / args.workers) * args.job_seconds
-    request_floor = (converge.ontap_requests + converge.kube_requests) * per_request
+    converge_writes = converge.ontap_writes + converge.kube_writes
+    converge_reads = converge.ontap_requests + converge.kube_requests - converge_writes
+    request_floor = converge_reads * per_request + converge_writes * per_write
     converge_floor = job_floor + request_floor
+    reads_only_floor = job_floor + (converge_reads + converge_writes) * per_request
     rows = [
         ("CPU per steady pass (ms)", ctl_cpu, floor_cpu),
         ("wall per steady pass (ms)", ctl.wall_ms_per_pass, floor.wall_ms_per_pass),
@@ -423,9 +497,12 @@ async def run(args: argparse.Namespace) -> int:
         say(f"{name:40} {mine:12.2f} {lean_value:12.2f} {ratio:7.1f}x")
     say(
         f"convergence floor = {math.ceil(args.projects / args.workers)} job rounds x {args.job_seconds} s"
-        f" + {converge.ontap_requests} ONTAP and {converge.kube_requests} Kubernetes requests"
-        f" x {1000 * per_request:.2f} ms (lean, {args.workers} at once)"
+        f" + {converge_reads} reads x {1000 * per_request:.2f} ms"
+        f" + {converge_writes} writes ({converge.ontap_writes} ONTAP, {converge.kube_writes} Kubernetes)"
+        f" x {1000 * per_write:.2f} ms (lean, {args.workers} at once)"
         f" = {job_floor:.2f} + {request_floor:.2f} s"
+        f" (pricing the writes as reads: {reads_only_floor:.2f} s,"
+        f" {converge.wall / reads_only_floor:.1f}x)"
     )
     say(
         f"steady writes: ONTAP {sum(r.ontap_writes for r in steady)},"
