@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,25 +41,33 @@ class RenderedShootResources:
 
 # What each shoot's inputs alone give (credentials, backend, firewall policy), by technical id: a
 # steady pass has the inputs of the pass before and takes these as they are instead of building and
-# serializing them again. Only a shoot's latest inputs are kept (a rotated password is dropped with its
-# entry), for a bounded number of shoots; `forget_rendered` drops a deleted shoot's.
-_FROM_INPUTS: OrderedDict[str, tuple[TridentInputs, bool, _PureParts]] = OrderedDict()
+# serializing them again. Only a digest of a shoot's latest inputs is kept, with what they gave, for a
+# bounded number of shoots; `forget_rendered` drops a deleted shoot's.
+_FROM_INPUTS: OrderedDict[str, tuple[bytes, _PureParts]] = OrderedDict()
 _FROM_INPUTS_LIMIT = 20_000
 
 
 def _from_inputs(inputs: TridentInputs, technical_id: str, firewall: bool) -> _PureParts:
     kept = _FROM_INPUTS.get(technical_id) if technical_id else None
-    if kept is not None and kept[1] == firewall and kept[0] == inputs:
+    digest = _digest(inputs, firewall) if technical_id else b""
+    if kept is not None and kept[0] == digest:
         _FROM_INPUTS.move_to_end(technical_id)
-        return kept[2]
+        return kept[1]
     policy = render_firewall(inputs) if firewall else None
     parts = (render_credentials(inputs), render_backend(inputs), policy)
     if technical_id:
-        _FROM_INPUTS[technical_id] = (inputs, firewall, parts)
+        _FROM_INPUTS[technical_id] = (digest, parts)
         _FROM_INPUTS.move_to_end(technical_id)
         while len(_FROM_INPUTS) > _FROM_INPUTS_LIMIT:
             _FROM_INPUTS.popitem(last=False)
     return parts
+
+
+def _digest(inputs: TridentInputs, firewall: bool) -> bytes:
+    # The inputs themselves take several times the room of what they render: only a digest is kept.
+    # `repr` names every field (the password masked), so the password is added on its own.
+    text = f"{inputs!r}\0{inputs.password.get_secret_value()}\0{firewall}"
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 def forget_rendered(technical_id: str) -> None:
