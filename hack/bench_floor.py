@@ -38,6 +38,7 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,28 @@ class Shoot:
     kube: list[Any] = field(default_factory=list)
 
 
+async def timed_shoots(
+    shoots: list[Shoot], workers: int, one: Callable[[Shoot], Awaitable[None]]
+) -> tuple[float, float]:
+    """Run `one` for every shoot, `workers` at once; the wall and CPU seconds it took."""
+    queue: asyncio.Queue[Shoot] = asyncio.Queue()
+    for shoot in shoots:
+        queue.put_nowait(shoot)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await one(queue.get_nowait())
+
+    started, cpu = time.monotonic(), cpu_seconds()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return time.monotonic() - started, cpu_seconds() - cpu
+
+
+def ontap_writes(counts: dict[str, int]) -> int:
+    """The writes among the fake's request counts by route."""
+    return sum(n for route, n in counts.items() if route.split(" ", 1)[0] in ("POST", "PATCH", "DELETE"))
+
+
 async def lean_round(
     shoots: list[Shoot], fake: Fake, kube_server: str, kube_token: str, kube_ca: Path, workers: int, port: int
 ) -> Round:
@@ -217,9 +240,6 @@ async def lean_round(
     kube_tls = ssl.create_default_context(cafile=str(kube_ca))
     admin = basic_auth(ADMIN_USER, ADMIN_PASSWORD)
     connector = aiohttp.TCPConnector(limit=0)
-    queue: asyncio.Queue[Shoot] = asyncio.Queue()
-    for shoot in shoots:
-        queue.put_nowait(shoot)
     kube_headers = {"Authorization": f"Bearer {kube_token}", "Accept": "application/json"}
     counts = {"ontap": 0, "kube": 0}
 
@@ -264,13 +284,7 @@ async def lean_round(
                 await get(session, f"{kube_server}{path}", params=query, headers=kube_headers, ssl=kube_tls)
                 counts["kube"] += 1
 
-        async def worker() -> None:
-            while not queue.empty():
-                await one(queue.get_nowait())
-
-        started, cpu = time.monotonic(), cpu_seconds()
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        wall, used = time.monotonic() - started, cpu_seconds() - cpu
+        wall, used = await timed_shoots(shoots, workers, one)
     return Round(wall, used, len(shoots), ontap_requests=counts["ontap"], kube_requests=counts["kube"])
 
 
@@ -283,9 +297,6 @@ async def lean_writes(
     kube_tls = ssl.create_default_context(cafile=str(kube_ca))
     admin = basic_auth(ADMIN_USER, ADMIN_PASSWORD)
     kube_headers = {"Authorization": f"Bearer {kube_token}", "Accept": "application/json"}
-    queue: asyncio.Queue[Shoot] = asyncio.Queue()
-    for shoot in shoots:
-        queue.put_nowait(shoot)
     counts = {"ontap": 0, "kube": 0}
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), trust_env=False) as session:
@@ -314,13 +325,7 @@ async def lean_writes(
             counts["kube"] += 3
             counts["ontap"] += 2
 
-        async def worker() -> None:
-            while not queue.empty():
-                await one(queue.get_nowait())
-
-        started, cpu = time.monotonic(), cpu_seconds()
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        wall, used = time.monotonic() - started, cpu_seconds() - cpu
+        wall, used = await timed_shoots(shoots, workers, one)
     return Round(
         wall,
         used,
@@ -355,14 +360,13 @@ async def controller_round(app: ControllerApp, fake: Fake, recorder: KubeRecorde
     wall, used = time.monotonic() - started, cpu_seconds() - cpu
     counts = fake.request_counts()
     kube = recorder.take()
-    writes = sum(n for route, n in counts.items() if route.split(" ", 1)[0] in ("POST", "PATCH", "DELETE"))
     return (
         Round(
             wall,
             used,
             len(keys),
             ontap_requests=sum(counts.values()),
-            ontap_writes=writes,
+            ontap_writes=ontap_writes(counts),
             kube_requests=len(kube),
             kube_writes=app.counter.writes - writes_before,
         ),
@@ -424,11 +428,7 @@ async def run(args: argparse.Namespace) -> int:
             converge = Round(time.monotonic() - started, cpu_seconds() - cpu, args.shoots)
             converged_counts = fake.request_counts()
             converge.ontap_requests = sum(converged_counts.values())
-            converge.ontap_writes = sum(
-                n
-                for route, n in converged_counts.items()
-                if route.split(" ", 1)[0] in ("POST", "PATCH", "DELETE")
-            )
+            converge.ontap_writes = ontap_writes(converged_counts)
             converge.kube_requests = app.counter.total
             converge.kube_writes = app.counter.writes
             await app.queue.wait_idle()
