@@ -40,7 +40,6 @@ class StateIndex:
     """Record keys by (family, field, lower-cased value), and the management LIFs by address."""
 
     def __init__(self, state: FakeState) -> None:
-        self.generation = state.generation
         self._keys: dict[tuple[str, str], dict[str, set[str]]] = {
             (family, dotted): {} for family, fields in INDEXED_FIELDS.items() for dotted in fields
         }
@@ -102,7 +101,7 @@ class StateIndex:
 def index_of(state: FakeState) -> StateIndex:
     """The index of `state` as it is now (call with the fake's lock held)."""
     index = state.index_cache
-    if isinstance(index, StateIndex) and index.generation == state.generation:
+    if isinstance(index, StateIndex):
         for family, key in state.changes:
             if family in INDEXED_FIELDS:
                 index.follow(state, family, key)

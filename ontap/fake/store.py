@@ -69,10 +69,9 @@ class FakeState:
     nvme_services: dict[str, Record] = field(default_factory=dict)
     nvme_subsystems: dict[str, Record] = field(default_factory=dict)
     jobs: dict[str, Record] = field(default_factory=dict)
-    # For `ontap.fake.index`, not part of the state itself: the records changed since it last looked
-    # (family, key), and a counter that, when bumped, makes it start over.
+    # For `ontap.fake.index`, not part of the state itself: its index, and the records changed since it
+    # last looked (family, key).
     changes: set[tuple[str, str]] = field(default_factory=set, compare=False, repr=False)
-    generation: int = field(default=0, compare=False, repr=False)
     index_cache: Any = field(default=None, compare=False, repr=False)
 
     def changed(self, family: str, key: str) -> None:
@@ -81,7 +80,8 @@ class FakeState:
 
     def touch(self) -> None:
         """Note that any record may have changed (lookups by field are worked out again)."""
-        self.generation += 1
+        self.index_cache = None
+        self.changes.clear()
 
     @classmethod
     def seeded(cls, admin_user: str, admin_password: str, seed: str = "default") -> FakeState:
